@@ -1,0 +1,40 @@
+/** Single-table keys. One place, so every reader and writer agrees. */
+export const keys = {
+  product: (sku: string) => ({ pk: `PRODUCT#${sku}`, sk: 'PRODUCT' }),
+  order: (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' }),
+  idempotency: (customerId: string, key: string) => ({ pk: `IDEMPOTENCY#${customerId}#${key}`, sk: 'IDEMPOTENCY' }),
+  webhook: (source: string, eventId: string) => ({ pk: `WEBHOOK#${source}#${eventId}`, sk: 'WEBHOOK' }),
+  shipment: (trackingNumber: string) => ({ pk: `SHIPMENT#${trackingNumber}`, sk: 'SHIPMENT' }),
+};
+
+/** GSI1: products by SKU, a customer's orders by creation time. */
+export const GSI1 = 'gsi1';
+export const productsPartition = 'PRODUCTS';
+export const customerPartition = (customerId: string) => `CUSTOMER#${customerId}`;
+/** GSI2 is sparse: only orders with an open pick task carry its keys. */
+export const GSI2 = 'gsi2';
+export const openPickTasksPartition = 'PICKTASK#OPEN';
+
+/** Storage attributes that are not part of any domain object. */
+export const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'expiresAt', 'type'] as const;
+
+export function tableName(): string {
+  const name = process.env.TABLE_NAME;
+  if (!name) throw new Error('Missing required environment variable TABLE_NAME');
+  return name;
+}
+
+export function encodeCursor(key: Record<string, unknown> | undefined): string | null {
+  return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
+}
+
+export function decodeCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+  if (!cursor) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // fall through to the caller's validation error
+  }
+  return undefined;
+}

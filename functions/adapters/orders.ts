@@ -1,0 +1,300 @@
+/**
+ * The order repository. Status changes are conditional writes on the order's
+ * current status that append to `history`; the stock moves a change implies ride in
+ * the same transaction, so a retried message can never apply them twice.
+ */
+import {
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+  type CancellationReason as DynamoCancellationReason,
+} from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { NativeAttributeValue } from '@aws-sdk/util-dynamodb';
+import { dynamo } from './aws-clients.js';
+import { customerPartition, GSI1, GSI2, STORAGE_ATTRIBUTES, keys, openPickTasksPartition, tableName } from './keys.js';
+import { allowedPredecessors, type CancellationReason, type Order, type OrderStatus, type Stage } from '../core/order.js';
+
+const TABLE = tableName();
+type Item = Record<string, NativeAttributeValue>;
+
+/** The order as stored, with the workflow's bookkeeping (never shown to clients). */
+export interface StoredOrder extends Order {
+  taskToken?: string;
+  taskStage?: Stage;
+  cancelRequestedAt?: string;
+  pickTaskCreatedAt?: string;
+  packages?: { weightGrams: number }[];
+}
+
+export function toOrder(item: Item): StoredOrder {
+  const order = { ...item };
+  for (const attribute of STORAGE_ATTRIBUTES) delete order[attribute];
+  return order as StoredOrder;
+}
+
+/** What clients see: the Order of API.md and nothing else. */
+export function publicOrder(order: StoredOrder): Order {
+  const { taskToken: _t, taskStage: _s, cancelRequestedAt: _c, pickTaskCreatedAt: _p, packages: _k, ...rest } = order;
+  return rest;
+}
+
+export async function getOrder(orderId: string): Promise<StoredOrder | null> {
+  const { Item } = await dynamo.send(new GetCommand({ TableName: TABLE, Key: keys.order(orderId), ConsistentRead: true }));
+  return Item ? toOrder(Item) : null;
+}
+
+export async function listCustomerOrders(customerId: string, limit: number, startKey?: Record<string, unknown>) {
+  const out = await dynamo.send(
+    new QueryCommand({
+      TableName: TABLE,
+      IndexName: GSI1,
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': customerPartition(customerId) },
+      ScanIndexForward: false,
+      Limit: limit,
+      ExclusiveStartKey: startKey,
+    }),
+  );
+  return { items: (out.Items ?? []).map(toOrder), lastKey: out.LastEvaluatedKey };
+}
+
+/** Open pick tasks, oldest first (a sparse index: only PICKING orders are in it). */
+export async function listOpenPickTasks(limit = 100) {
+  const out = await dynamo.send(
+    new QueryCommand({
+      TableName: TABLE,
+      IndexName: GSI2,
+      KeyConditionExpression: 'gsi2pk = :p',
+      ExpressionAttributeValues: { ':p': openPickTasksPartition },
+      ScanIndexForward: true,
+      Limit: limit,
+    }),
+  );
+  return (out.Items ?? []).map(toOrder);
+}
+
+export type StockMove = 'reserve' | 'sell' | 'release' | 'unsell' | 'writeOffReserved' | 'writeOffSold';
+
+/** One stock movement as a conditional update of the product's counters. */
+export function stockMoveUpdate(sku: string, quantity: number, move: StockMove) {
+  const [from, to] = {
+    reserve: ['available', 'reserved'],
+    sell: ['reserved', 'sold'],
+    release: ['reserved', 'available'],
+    unsell: ['sold', 'available'],
+    writeOffReserved: ['reserved', null],
+    writeOffSold: ['sold', null],
+  }[move] as [string, string | null];
+  return {
+    TableName: TABLE,
+    Key: keys.product(sku),
+    UpdateExpression: to ? `SET ${from} = ${from} - :q, ${to} = ${to} + :q` : `SET ${from} = ${from} - :q`,
+    ConditionExpression: `${from} >= :q`,
+    ExpressionAttributeValues: { ':q': quantity },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+  };
+}
+
+/** Writes a new order, its stock reservations and its idempotency record: all or nothing. */
+export async function createOrder(order: Order, idempotency: { key: string; requestHash: string; ttlSeconds: number }) {
+  const orderItem: Item = {
+    ...order,
+    ...keys.order(order.orderId),
+    type: 'order',
+    gsi1pk: customerPartition(order.customerId),
+    gsi1sk: `${order.createdAt}#${order.orderId}`,
+  };
+  const idempotencyItem: Item = {
+    ...keys.idempotency(order.customerId, idempotency.key),
+    type: 'idempotency',
+    requestHash: idempotency.requestHash,
+    orderId: order.orderId,
+    createdAt: order.createdAt,
+    expiresAt: Math.floor(Date.now() / 1000) + idempotency.ttlSeconds,
+  };
+  await dynamo.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        ...order.items.map((line) => ({ Update: stockMoveUpdate(line.sku, line.quantity, 'reserve') })),
+        { Put: { TableName: TABLE, Item: orderItem, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { TableName: TABLE, Item: idempotencyItem, ConditionExpression: 'attribute_not_exists(pk)' } },
+      ],
+    }),
+  );
+}
+
+export async function getIdempotencyRecord(customerId: string, key: string) {
+  const { Item } = await dynamo.send(
+    new GetCommand({ TableName: TABLE, Key: keys.idempotency(customerId, key), ConsistentRead: true }),
+  );
+  return Item ? { requestHash: Item.requestHash as string, orderId: Item.orderId as string } : null;
+}
+
+export function cancellationReasons(error: unknown): DynamoCancellationReason[] | null {
+  return error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : null;
+}
+
+
+/** Adds `path = value` assignments (dotted paths allowed) to an update's names and values. */
+function assignments(set: Record<string, NativeAttributeValue>, names: Record<string, string>, values: Item, prefix: string): string[] {
+  return Object.entries(set).map(([path, value], i) => {
+    const parts = path.split('.').map((part, j) => {
+      names[`#${prefix}${i}_${j}`] = part;
+      return `#${prefix}${i}_${j}`;
+    });
+    values[`:${prefix}${i}`] = value;
+    return `${parts.join('.')} = :${prefix}${i}`;
+  });
+}
+
+/** `#status IN (...)` over the given statuses. */
+function statusIn(statuses: readonly OrderStatus[], values: Item, prefix: string): string {
+  statuses.forEach((status, i) => (values[`:${prefix}${i}`] = status));
+  return `#status IN (${statuses.map((_, i) => `:${prefix}${i}`).join(', ')})`;
+}
+
+export interface Transition {
+  to: OrderStatus;
+  /** Statuses the order may be in; defaults to the lifecycle's allowed predecessors. */
+  from?: readonly OrderStatus[];
+  reason?: CancellationReason;
+  /** Further attributes to set with the change (dotted paths allowed, e.g. `payment.status`). */
+  set?: Record<string, NativeAttributeValue>;
+  remove?: readonly string[];
+  stock?: readonly { sku: string; quantity: number; move: StockMove }[];
+  /** Refuse the change once a cancellation was requested (the goods must not move on). */
+  unlessCancelRequested?: boolean;
+}
+
+/**
+ * Moves the order from one of `from` to `to`, appending to history, with the given
+ * side writes. Returns the new order, or null when the order was not in a `from`
+ * status (someone else got there first): the caller decides what that means.
+ */
+export async function transition(orderId: string, change: Transition): Promise<StoredOrder | null> {
+  const now = new Date().toISOString();
+  const from = change.from ?? allowedPredecessors(change.to);
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Item = {
+    ':to': change.to,
+    ':now': now,
+    ':h': [{ status: change.to, at: now, ...(change.reason ? { reason: change.reason } : {}) }],
+  };
+  const sets = ['#status = :to', 'updatedAt = :now', 'history = list_append(history, :h)'];
+  if (change.reason) {
+    sets.push('cancellation = :c');
+    values[':c'] = { reason: change.reason, at: now };
+  }
+  sets.push(...assignments(change.set ?? {}, names, values, 's'));
+  const removes = (change.remove ?? []).map((attribute, i) => {
+    names[`#r${i}`] = attribute;
+    return `#r${i}`;
+  });
+  const update = {
+    TableName: TABLE,
+    Key: keys.order(orderId),
+    UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
+    ConditionExpression: statusIn(from, values, 'f') + (change.unlessCancelRequested ? ' AND attribute_not_exists(cancelRequestedAt)' : ''),
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+  try {
+    if (!change.stock?.length) {
+      const { Attributes } = await dynamo.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
+      return toOrder(Attributes!);
+    }
+    await dynamo.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Update: update },
+          ...change.stock.map((line) => ({ Update: stockMoveUpdate(line.sku, line.quantity, line.move) })),
+        ],
+      }),
+    );
+    return await getOrder(orderId);
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return null;
+    const reasons = cancellationReasons(error);
+    // The order's own condition failed: it has moved on. A stock condition failing
+    // while the order's holds would mean the ledger is broken: let that surface.
+    if (reasons && reasons[0]?.Code === 'ConditionalCheckFailed') return null;
+    throw error;
+  }
+}
+
+/**
+ * Records the workflow's task token for `stage` while the order is in one of
+ * `whileIn`. Returns the order either way, and whether the token was stored.
+ */
+export async function recordTask(
+  orderId: string,
+  stage: Stage,
+  token: string,
+  whileIn: readonly OrderStatus[],
+  set: Record<string, NativeAttributeValue> = {},
+): Promise<{ stored: boolean; order: StoredOrder | null }> {
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Item = { ':token': token, ':stage': stage, ':now': new Date().toISOString() };
+  const sets = ['taskToken = :token', 'taskStage = :stage', 'updatedAt = :now', ...assignments(set, names, values, 'a')];
+  try {
+    const { Attributes } = await dynamo.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.order(orderId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: statusIn(whileIn, values, 'w'),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return { stored: true, order: toOrder(Attributes!) };
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return { stored: false, order: await getOrder(orderId) };
+    throw error;
+  }
+}
+
+/**
+ * Sets attributes on the order without a status change, guarded by its status and,
+ * optionally, by the sizes of list attributes (optimistic appends). Null when a guard fails.
+ */
+export async function updateWhile(
+  orderId: string,
+  whileIn: readonly OrderStatus[],
+  set: Record<string, NativeAttributeValue>,
+  expectSizes: Record<string, number> = {},
+): Promise<StoredOrder | null> {
+  const names: Record<string, string> = { '#status': 'status' };
+  const values: Item = { ':now': new Date().toISOString() };
+  const sets = ['updatedAt = :now', ...assignments(set, names, values, 's')];
+  const conditions = [statusIn(whileIn, values, 'w')];
+  Object.entries(expectSizes).forEach(([path, size], i) => {
+    const ref = path.split('.').map((part, j) => ((names[`#e${i}_${j}`] = part), `#e${i}_${j}`)).join('.');
+    values[`:e${i}`] = size;
+    conditions.push(`size(${ref}) = :e${i}`);
+  });
+  try {
+    const { Attributes } = await dynamo.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.order(orderId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toOrder(Attributes!);
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return null;
+    throw error;
+  }
+}
+
+export const pickTaskKeys = (order: Pick<Order, 'orderId'>, createdAt: string) => ({
+  gsi2pk: openPickTasksPartition,
+  gsi2sk: `${createdAt}#${order.orderId}`,
+  pickTaskCreatedAt: createdAt,
+});

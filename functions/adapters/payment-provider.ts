@@ -1,0 +1,49 @@
+/**
+ * Payment providers behind one interface. The sandbox provider is the local stack's
+ * stand-in for a real one (API.md "Local sandboxes"); Stripe is the next adapter.
+ */
+export interface CreatedPayment {
+  provider: string;
+  paymentId: string;
+  checkoutUrl: string | null;
+}
+
+export interface PaymentProvider {
+  /** Idempotent per order: asking twice for the same order returns the same payment. */
+  createPayment(input: { orderId: string; amountMinor: number; currency: string; method: string }): Promise<CreatedPayment>;
+  /** Idempotent per payment. */
+  refund(paymentId: string): Promise<void>;
+}
+
+async function postJson(url: string, body: unknown): Promise<unknown> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  return response.json();
+}
+
+export function sandboxPaymentProvider(baseUrl: string): PaymentProvider {
+  return {
+    async createPayment(input) {
+      const out = (await postJson(`${baseUrl}/sandbox/payments`, input)) as { paymentId: string; checkoutUrl: string };
+      return { provider: 'sandbox', paymentId: out.paymentId, checkoutUrl: out.checkoutUrl };
+    },
+    async refund(paymentId) {
+      await postJson(`${baseUrl}/sandbox/payments/${encodeURIComponent(paymentId)}/refund`, {});
+    },
+  };
+}
+
+export function paymentProviderFromEnv(): PaymentProvider {
+  const name = process.env.PAYMENT_PROVIDER ?? 'sandbox';
+  if (name === 'sandbox') {
+    const url = process.env.SANDBOX_URL;
+    if (!url) throw new Error('PAYMENT_PROVIDER=sandbox needs SANDBOX_URL (the local stack sets it)');
+    return sandboxPaymentProvider(url);
+  }
+  throw new Error(`Unknown PAYMENT_PROVIDER "${name}"`);
+}

@@ -1,0 +1,116 @@
+/**
+ * Products and their stock counters. Every stock change is a conditional write, so
+ * no interleaving of requests can take `available`, `reserved` or `sold` below zero.
+ */
+import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { dynamo } from './aws-clients.js';
+import { GSI1, keys, productsPartition, tableName } from './keys.js';
+
+export interface Product {
+  sku: string;
+  name: string;
+  priceMinor: number;
+  currency: string;
+  available: number;
+  reserved: number;
+  sold: number;
+}
+
+const TABLE = tableName();
+
+function toProduct(item: Record<string, unknown>): Product {
+  return {
+    sku: item.sku as string,
+    name: item.name as string,
+    priceMinor: item.priceMinor as number,
+    currency: item.currency as string,
+    available: (item.available as number) ?? 0,
+    reserved: (item.reserved as number) ?? 0,
+    sold: (item.sold as number) ?? 0,
+  };
+}
+
+export async function getProduct(sku: string): Promise<Product | null> {
+  const { Item } = await dynamo.send(new GetCommand({ TableName: TABLE, Key: keys.product(sku), ConsistentRead: true }));
+  return Item ? toProduct(Item) : null;
+}
+
+/** Reads many products at once (consistent), keyed by SKU; missing SKUs are absent. */
+export async function getProducts(skus: readonly string[]): Promise<Map<string, Product>> {
+  const found = new Map<string, Product>();
+  for (let i = 0; i < skus.length; i += 100) {
+    let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
+      [TABLE]: { Keys: skus.slice(i, i + 100).map(keys.product), ConsistentRead: true },
+    };
+    for (let attempt = 0; request && attempt < 8; attempt++) {
+      const out: BatchGetCommandOutput = await dynamo.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of out.Responses?.[TABLE] ?? []) found.set(item.sku as string, toProduct(item));
+      const unprocessed: { Keys?: Record<string, unknown>[] } | undefined = out.UnprocessedKeys?.[TABLE];
+      request = unprocessed?.Keys?.length ? { [TABLE]: unprocessed as { Keys: Record<string, string>[]; ConsistentRead: boolean } } : undefined;
+      if (request) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
+    }
+    if (request) throw new Error('BatchGetItem left keys unprocessed after retries');
+  }
+  return found;
+}
+
+export async function listProducts(limit: number, startKey?: Record<string, unknown>) {
+  const out = await dynamo.send(
+    new QueryCommand({
+      TableName: TABLE,
+      IndexName: GSI1,
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': productsPartition },
+      Limit: limit,
+      ExclusiveStartKey: startKey,
+    }),
+  );
+  return { items: (out.Items ?? []).map(toProduct), lastKey: out.LastEvaluatedKey };
+}
+
+/** Creates the product with no stock, or changes its name and price. */
+export async function putProduct(sku: string, input: { name: string; priceMinor: number; currency: string }): Promise<Product> {
+  const { Attributes } = await dynamo.send(
+    new UpdateCommand({
+      TableName: TABLE,
+      Key: keys.product(sku),
+      UpdateExpression:
+        'SET sku = :sku, #name = :name, priceMinor = :price, currency = :currency, gsi1pk = :gp, gsi1sk = :sku, #type = :type, ' +
+        'available = if_not_exists(available, :zero), reserved = if_not_exists(reserved, :zero), sold = if_not_exists(sold, :zero), updatedAt = :now',
+      ExpressionAttributeNames: { '#name': 'name', '#type': 'type' },
+      ExpressionAttributeValues: {
+        ':sku': sku,
+        ':name': input.name,
+        ':price': input.priceMinor,
+        ':currency': input.currency,
+        ':gp': productsPartition,
+        ':type': 'product',
+        ':zero': 0,
+        ':now': new Date().toISOString(),
+      },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return toProduct(Attributes!);
+}
+
+/** Adds to `available`; null when there is no such product. */
+export async function restock(sku: string, quantity: number): Promise<Product | null> {
+  try {
+    const { Attributes } = await dynamo.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.product(sku),
+        UpdateExpression: 'ADD available :q SET updatedAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':q': quantity, ':now': new Date().toISOString() },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return toProduct(Attributes!);
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return null;
+    throw error;
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Configuration read once at cold start. Missing required settings fail fast here
+ * rather than as an `undefined` deep inside a request.
+ */
+export function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`Missing required environment variable ${name}`);
+  return value;
+}
+
+export function seconds(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number of seconds >= 1, got "${raw}"`);
+  return value;
+}
+
+/** Deadlines of the workflow's waits, in seconds (API.md names the first two). */
+export function deadlines() {
+  return {
+    paymentSeconds: seconds('PAYMENT_TIMEOUT_SECONDS', 900),
+    pickingSeconds: seconds('PICKING_TIMEOUT_SECONDS', 172_800),
+    shippingSeconds: seconds('SHIPPING_TIMEOUT_SECONDS', 3_600),
+    deliverySeconds: seconds('DELIVERY_TIMEOUT_SECONDS', 2_592_000),
+    receiptSeconds: seconds('AUTO_CONFIRM_SECONDS', 604_800),
+  };
+}
+export type Deadlines = ReturnType<typeof deadlines>;

@@ -1,0 +1,109 @@
+/**
+ * Request schemas (zod). Every object is strict: an unknown field is a 400, so no
+ * body can smuggle in a price, a status or a customer id.
+ */
+import { z } from 'zod';
+import { CARRIER_STATUSES, PAYMENT_METHODS } from './order.js';
+
+export const SKU = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 characters of A-Z a-z 0-9 - _ .');
+export const ORDER_ID = z.string().regex(/^ord_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an order id (ord_ and 26 ULID characters)');
+export const CURRENCY = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code');
+const MINOR = z.int().min(0).max(1_000_000_000);
+const text = (max: number) => z.string().trim().min(1).max(max);
+
+export const idempotencyKey = z.string().regex(/^[\x21-\x7E]{1,255}$/, 'must be 1 to 255 visible ASCII characters');
+
+export const productBody = z.strictObject({
+  name: text(200),
+  priceMinor: MINOR,
+  currency: CURRENCY,
+});
+
+export const restockBody = z.strictObject({
+  quantity: z.int().min(1).max(1_000_000),
+});
+
+export const shippingAddress = z.strictObject({
+  name: text(200),
+  phone: text(40),
+  line1: text(200),
+  line2: text(200).optional(),
+  city: text(100),
+  region: text(100).optional(),
+  postalCode: text(20),
+  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code'),
+});
+
+export const createOrderBody = z.strictObject({
+  items: z
+    .array(
+      z.strictObject({
+        sku: SKU,
+        quantity: z.int().min(1).max(999),
+        unitPriceMinor: MINOR,
+      }),
+    )
+    .min(1)
+    .max(50)
+    .refine((items) => new Set(items.map((i) => i.sku)).size === items.length, 'each SKU may appear at most once'),
+  currency: CURRENCY,
+  shippingAddress,
+  paymentMethod: z.enum(PAYMENT_METHODS),
+});
+export type CreateOrderBody = z.infer<typeof createOrderBody>;
+
+const cursor = z.string().min(1).max(1024);
+export const pageQuery = (defaultLimit: number) =>
+  z.strictObject({
+    limit: z.coerce.number().int().min(1).max(100).default(defaultLimit),
+    cursor: cursor.optional(),
+  });
+
+export const skuParams = z.strictObject({ sku: SKU });
+export const orderParams = z.strictObject({ orderId: ORDER_ID });
+export const providerParams = z.strictObject({ provider: z.enum(['sandbox', 'stripe']) });
+export const carrierParams = z.strictObject({ carrier: z.enum(['sandbox']) });
+
+export const completePickBody = z
+  .strictObject({
+    packages: z.array(z.strictObject({ weightGrams: z.int().min(1).max(1_000_000) })).min(1).max(50).optional(),
+  })
+  .optional();
+
+export const shortageBody = z.strictObject({
+  items: z
+    .array(z.strictObject({ sku: SKU, missing: z.int().min(1).max(999) }))
+    .min(1)
+    .max(50),
+});
+
+/** Payment provider events, after their signature verified. */
+export const sandboxPaymentEvent = z.strictObject({
+  type: z.enum(['payment.succeeded', 'payment.failed']),
+  data: z.strictObject({
+    paymentId: z.string().min(1).max(128),
+    orderId: ORDER_ID,
+    amountMinor: MINOR,
+    currency: CURRENCY,
+    reason: z.string().max(500).optional(),
+  }),
+});
+export type SandboxPaymentEvent = z.infer<typeof sandboxPaymentEvent>;
+
+export const carrierEvent = z.strictObject({
+  type: z.literal('tracking.updated'),
+  data: z.strictObject({
+    trackingNumber: z.string().min(1).max(64),
+    status: z.enum(CARRIER_STATUSES),
+    occurredAt: z.iso.datetime(),
+  }),
+});
+export type CarrierEvent = z.infer<typeof carrierEvent>;
+
+/** Turns zod issues into API.md's `errors: [{ path, message }]`. */
+export function issuesToErrors(error: z.ZodError, prefix: string): { path: string; message: string }[] {
+  return error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
+    message: issue.message,
+  }));
+}

@@ -1,0 +1,57 @@
+/** Catalog routes: anyone reads products; `ops` sets names, prices and stock. */
+import { DomainError } from '../core/errors.js';
+import { pageQuery, productBody, restockBody, skuParams } from '../core/schemas.js';
+import { getProduct, listProducts, putProduct, restock, type Product } from '../adapters/products.js';
+import { decodeCursor, encodeCursor } from '../adapters/keys.js';
+import { httpHandler, json, route, type Principal } from './http-handler.js';
+
+/** Stock detail beyond `available` is for operators only (API.md). */
+function view(product: Product, principal: Principal | null) {
+  const { reserved, sold, ...rest } = product;
+  return principal?.isOps ? { ...rest, reserved, sold } : rest;
+}
+
+export const handler = httpHandler({
+  'GET /products': route({
+    access: 'public',
+    optionalAuth: true,
+    query: pageQuery(50),
+    async handle({ query, principal }) {
+      const startKey = decodeCursor(query.cursor);
+      if (query.cursor && !startKey) throw new DomainError('VALIDATION_ERROR', 'The cursor is invalid', [{ path: 'query.cursor', message: 'not a cursor from this API' }]);
+      const page = await listProducts(query.limit, startKey).catch((error: Error) => {
+        if (error.name === 'ValidationException') throw new DomainError('VALIDATION_ERROR', 'The cursor is invalid', [{ path: 'query.cursor', message: 'not a cursor from this API' }]);
+        throw error;
+      });
+      return json(200, { items: page.items.map((p) => view(p, principal)), nextCursor: encodeCursor(page.lastKey) });
+    },
+  }),
+  'GET /products/{sku}': route({
+    access: 'public',
+    optionalAuth: true,
+    params: skuParams,
+    async handle({ params, principal }) {
+      const product = await getProduct(params.sku);
+      if (!product) throw new DomainError('NOT_FOUND', `No product ${params.sku}`);
+      return json(200, view(product, principal));
+    },
+  }),
+  'PUT /products/{sku}': route({
+    access: ['ops'],
+    params: skuParams,
+    body: productBody,
+    async handle({ params, body, principal }) {
+      return json(200, view(await putProduct(params.sku, body), principal));
+    },
+  }),
+  'POST /products/{sku}/restock': route({
+    access: ['ops'],
+    params: skuParams,
+    body: restockBody,
+    async handle({ params, body, principal }) {
+      const product = await restock(params.sku, body.quantity);
+      if (!product) throw new DomainError('NOT_FOUND', `No product ${params.sku}`);
+      return json(200, view(product, principal));
+    },
+  }),
+});

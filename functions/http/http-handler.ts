@@ -1,0 +1,158 @@
+/**
+ * The one middy stack every HTTP function shares: size limit, JSON parsing, auth
+ * claims and roles, zod validation of path, query and body, and problem+json for
+ * every error. A function declares its routes by API Gateway route key; this file
+ * does the rest, so handlers only wire domain calls.
+ */
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
+import type { z } from 'zod';
+import { DomainError, INTERNAL_PROBLEM, toProblem, type ProblemDetails } from '../core/errors.js';
+import { issuesToErrors } from '../core/schemas.js';
+import { logger } from '../shared/powertools.js';
+import { jwtSettingsFromEnv, verifyBearer } from '../adapters/jwt.js';
+
+const JWT = jwtSettingsFromEnv();
+
+export type Role = 'ops' | 'warehouse';
+/** `public`: no token; `customer`: any signed-in caller; a list: one of those roles. */
+export type Access = 'public' | 'customer' | readonly Role[];
+
+export interface Principal {
+  sub: string;
+  groups: string[];
+  isOps: boolean;
+}
+
+export interface Request<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+  rawBody: string;
+  headers: Record<string, string | undefined>;
+  principal: Principal | null;
+  event: APIGatewayProxyEventV2WithJWTAuthorizer;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface Route<B = unknown, Q = unknown, P = unknown> {
+  access: Access;
+  /**
+   * For public routes that show more to a signed-in caller: API Gateway runs no
+   * authorizer there, so the function verifies a bearer token itself, if one is sent.
+   */
+  optionalAuth?: boolean;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  /** Omit for routes that read the raw body themselves (webhooks). */
+  body?: z.ZodType<B>;
+  handle(request: Request<B, Q, P>): Promise<Reply>;
+}
+
+/** Typed route declaration (inference helper). */
+export function route<B = undefined, Q = undefined, P = undefined>(definition: Route<B, Q, P>): Route {
+  return definition as unknown as Route;
+}
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
+  return { status, body, headers };
+}
+
+function problemResponse(problem: ProblemDetails): APIGatewayProxyResultV2 {
+  return {
+    statusCode: problem.status,
+    headers: { 'content-type': 'application/problem+json' },
+    body: JSON.stringify(problem),
+  };
+}
+
+/** Claims as the HTTP API JWT authorizer passes them: arrays arrive as "[a b]" strings. */
+export function principalFrom(event: APIGatewayProxyEventV2WithJWTAuthorizer): Principal | null {
+  const claims = event.requestContext?.authorizer?.jwt?.claims;
+  const sub = claims?.sub;
+  if (typeof sub !== 'string' || sub === '') return null;
+  const raw = claims['cognito:groups'];
+  let groups: string[] = [];
+  if (Array.isArray(raw)) groups = raw.map(String);
+  else if (typeof raw === 'string') groups = raw.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean);
+  return { sub, groups, isOps: groups.includes('ops') };
+}
+
+function authorize(access: Access, principal: Principal | null): void {
+  if (access === 'public') return;
+  if (!principal) throw new DomainError('UNAUTHENTICATED', 'A valid bearer token is required');
+  if (access === 'customer') return;
+  if (!access.some((role) => principal.groups.includes(role))) {
+    throw new DomainError('FORBIDDEN', `This route needs the role ${access.join(' or ')}`);
+  }
+}
+
+function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(value);
+  if (!result.success) throw new DomainError('VALIDATION_ERROR', `The ${where} is invalid`, issuesToErrors(result.error, where));
+  return result.data;
+}
+
+function rawBodyOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): string {
+  if (event.body === undefined || event.body === null) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+export function httpHandler(routes: Record<string, Route>) {
+  const dispatch = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyResultV2> => {
+    const definition = routes[event.routeKey];
+    if (!definition) throw new DomainError('NOT_FOUND', `No route ${event.routeKey}`);
+    let principal = principalFrom(event);
+    if (!principal && definition.optionalAuth && event.headers?.authorization) {
+      const claims = JWT ? await verifyBearer(event.headers.authorization, JWT) : null;
+      if (!claims) throw new DomainError('UNAUTHENTICATED', 'The bearer token is invalid or expired');
+      principal = principalFrom({ ...event, requestContext: { ...event.requestContext, authorizer: { jwt: { claims: claims as Record<string, string>, scopes: [] } } } });
+    }
+    authorize(definition.access, principal);
+
+    const rawBody = rawBodyOf(event);
+    if (Buffer.byteLength(rawBody) > MAX_BODY_BYTES) throw new DomainError('PAYLOAD_TOO_LARGE', 'The body is over 64 KiB');
+    const params = parse(definition.params, event.pathParameters ?? {}, 'path');
+    const query = parse(definition.query, event.queryStringParameters ?? {}, 'query');
+    let body: unknown;
+    if (definition.body) {
+      let parsed: unknown;
+      if (rawBody.trim() !== '') {
+        try {
+          parsed = JSON.parse(rawBody);
+        } catch {
+          throw new DomainError('VALIDATION_ERROR', 'The body is not valid JSON', [{ path: 'body', message: 'malformed JSON' }]);
+        }
+      }
+      body = parse(definition.body, parsed, 'body');
+    }
+
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+    const reply = await definition.handle({ body, query, params, rawBody, headers, principal, event });
+    return {
+      statusCode: reply.status,
+      headers: { ...(reply.body !== undefined ? { 'content-type': 'application/json' } : {}), ...reply.headers },
+      body: reply.body !== undefined ? JSON.stringify(reply.body) : '',
+    };
+  };
+
+  return middy(dispatch).onError(async (request) => {
+    const error = request.error;
+    if (error instanceof DomainError) {
+      if (error.status >= 500) logger.error('request failed', { code: error.code });
+      request.response = problemResponse(toProblem(error));
+      return;
+    }
+    logger.error('unhandled error', { error: error as Error, routeKey: request.event.routeKey });
+    request.response = problemResponse(INTERNAL_PROBLEM);
+  });
+}

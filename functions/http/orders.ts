@@ -1,0 +1,76 @@
+/** Order routes for customers (and `ops`, who may see any order). */
+import { DomainError } from '../core/errors.js';
+import { createOrderBody, idempotencyKey, orderParams, pageQuery } from '../core/schemas.js';
+import { getOrder, listCustomerOrders, publicOrder, type StoredOrder } from '../adapters/orders.js';
+import { decodeCursor, encodeCursor } from '../adapters/keys.js';
+import { placeOrder } from '../services/place-order.js';
+import { confirmReceipt } from '../services/lifecycle.js';
+import { requestCancellation } from '../services/cancel.js';
+import { httpHandler, json, route, type Principal } from './http-handler.js';
+
+/** Owner or `ops`; anyone else gets the same 404 as for a missing order. */
+async function visibleOrder(orderId: string, principal: Principal, opsAllowed = true): Promise<StoredOrder> {
+  const order = await getOrder(orderId);
+  if (!order || (order.customerId !== principal.sub && !(opsAllowed && principal.isOps))) {
+    throw new DomainError('NOT_FOUND', `No order ${orderId}`);
+  }
+  return order;
+}
+
+const invalidCursor = () => new DomainError('VALIDATION_ERROR', 'The cursor is invalid', [{ path: 'query.cursor', message: 'not a cursor from this API' }]);
+
+export const handler = httpHandler({
+  'POST /orders': route({
+    access: 'customer',
+    body: createOrderBody,
+    async handle({ body, headers, principal }) {
+      const key = idempotencyKey.safeParse(headers['idempotency-key']);
+      if (!key.success) {
+        throw new DomainError('VALIDATION_ERROR', 'The Idempotency-Key header is required', [
+          { path: 'header.Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' },
+        ]);
+      }
+      const { order, replayed } = await placeOrder(principal!.sub, key.data, body);
+      const location = `/orders/${order.orderId}`;
+      return json(201, publicOrder(order), {
+        location,
+        ...(replayed ? { 'idempotent-replayed': 'true' } : {}),
+      });
+    },
+  }),
+  'GET /orders': route({
+    access: 'customer',
+    query: pageQuery(20),
+    async handle({ query, principal }) {
+      const startKey = decodeCursor(query.cursor);
+      if (query.cursor && !startKey) throw invalidCursor();
+      const page = await listCustomerOrders(principal!.sub, query.limit, startKey).catch((error: Error) => {
+        throw error.name === 'ValidationException' ? invalidCursor() : error;
+      });
+      return json(200, { items: page.items.map(publicOrder), nextCursor: encodeCursor(page.lastKey) });
+    },
+  }),
+  'GET /orders/{orderId}': route({
+    access: 'customer',
+    params: orderParams,
+    async handle({ params, principal }) {
+      return json(200, publicOrder(await visibleOrder(params.orderId, principal!)));
+    },
+  }),
+  'POST /orders/{orderId}/cancel': route({
+    access: 'customer',
+    params: orderParams,
+    async handle({ params, principal }) {
+      const order = await visibleOrder(params.orderId, principal!);
+      return json(202, publicOrder(await requestCancellation(order)));
+    },
+  }),
+  'POST /orders/{orderId}/confirm-receipt': route({
+    access: 'customer',
+    params: orderParams,
+    async handle({ params, principal }) {
+      const order = await visibleOrder(params.orderId, principal!, false);
+      return json(200, publicOrder(await confirmReceipt(order)));
+    },
+  }),
+});
