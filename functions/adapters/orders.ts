@@ -24,6 +24,7 @@ export interface StoredOrder extends Order {
   cancelRequestedAt?: string;
   pickTaskCreatedAt?: string;
   packages?: { weightGrams: number }[];
+  shortage?: Record<string, number>;
 }
 
 export function toOrder(item: Item): StoredOrder {
@@ -34,7 +35,7 @@ export function toOrder(item: Item): StoredOrder {
 
 /** What clients see: the Order of API.md and nothing else. */
 export function publicOrder(order: StoredOrder): Order {
-  const { taskToken: _t, taskStage: _s, cancelRequestedAt: _c, pickTaskCreatedAt: _p, packages: _k, ...rest } = order;
+  const { taskToken: _t, taskStage: _s, cancelRequestedAt: _c, pickTaskCreatedAt: _p, packages: _k, shortage: _m, ...rest } = order;
   return rest;
 }
 

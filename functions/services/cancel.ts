@@ -63,7 +63,7 @@ export function reasonFor(failure: Failure | undefined): CancellationReason {
  * Refund if paid, release the stock, mark CANCELLED with the reason. Safe to run any
  * number of times: each pass re-reads the order and acts only on what is left.
  */
-export async function compensate(orderId: string, failure: Failure | undefined, shortages: Record<string, number> = {}): Promise<StoredOrder | null> {
+export async function compensate(orderId: string, failure: Failure | undefined): Promise<StoredOrder | null> {
   const reason = reasonFor(failure);
   for (let attempt = 0; attempt < 5; attempt++) {
     const order = await getOrder(orderId);
@@ -82,7 +82,7 @@ export async function compensate(orderId: string, failure: Failure | undefined, 
       const refundedAt = new Date().toISOString();
       if (order.payment) set.payment = { ...order.payment, status: 'REFUNDED', refundedAt };
       stock = order.items.flatMap((line) => {
-        const missing = Math.min(shortages[line.sku] ?? 0, line.quantity);
+        const missing = Math.min(order.shortage?.[line.sku] ?? 0, line.quantity);
         return [
           ...(missing ? [{ sku: line.sku, quantity: missing, move: 'writeOffSold' as const }] : []),
           ...(line.quantity - missing ? [{ sku: line.sku, quantity: line.quantity - missing, move: 'unsell' as const }] : []),

@@ -36,6 +36,10 @@ export async function settle(order: StoredOrder, stage: Exclude<Stage, 'compensa
     await taskFailed(token, 'Payment.Failed', { reason: 'PAYMENT_FAILED' });
     return 'resolved';
   }
+  if (stage === 'picking' && order.status === 'PICKING' && order.shortage) {
+    await taskFailed(token, 'Stock.Shortage', { reason: 'OUT_OF_STOCK' });
+    return 'resolved';
+  }
   if (order.cancelRequestedAt && (stage === 'payment' || stage === 'picking') && !hasReached(order.status, 'PACKED')) {
     await taskFailed(token, 'Order.Cancelled', { reason: 'CUSTOMER_CANCELLED' });
     return 'resolved';

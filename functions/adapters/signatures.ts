@@ -1,0 +1,26 @@
+/**
+ * Standard Webhooks verification, over the raw body, before anything else is read.
+ * The library checks the `v1,` HMAC-SHA256 signatures (any of several passes, which
+ * allows secret rotation) and the ±300 s timestamp tolerance.
+ */
+import { Webhook } from 'standardwebhooks';
+import { DomainError } from '../core/errors.js';
+
+export function verifyStandardWebhook(secret: string, rawBody: string, headers: Record<string, string | undefined>): string {
+  const id = headers['webhook-id'];
+  const timestamp = headers['webhook-timestamp'];
+  const signature = headers['webhook-signature'];
+  if (!id || !timestamp || !signature || id.length > 256) {
+    throw new DomainError('INVALID_SIGNATURE', 'The webhook-id, webhook-timestamp and webhook-signature headers are required');
+  }
+  try {
+    new Webhook(secret).verify(rawBody, { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature }, { jsonParse: false });
+  } catch {
+    throw new DomainError('INVALID_SIGNATURE', 'The webhook signature or timestamp does not verify');
+  }
+  return id;
+}
+
+export function signStandardWebhook(secret: string, id: string, timestamp: Date, rawBody: string): string {
+  return new Webhook(secret).sign(id, timestamp, rawBody);
+}

@@ -1,0 +1,43 @@
+/** Warehouse routes: open pick tasks, and the warehouse's report on each. */
+import { DomainError } from '../core/errors.js';
+import { completePickBody, orderParams, shortageBody } from '../core/schemas.js';
+import { getOrder, listOpenPickTasks } from '../adapters/orders.js';
+import { completePick } from '../services/lifecycle.js';
+import { reportShortage } from '../services/shortage.js';
+import { httpHandler, json, route } from './http-handler.js';
+
+export const handler = httpHandler({
+  'GET /warehouse/tasks': route({
+    access: ['warehouse', 'ops'],
+    async handle() {
+      const orders = await listOpenPickTasks();
+      return json(200, {
+        items: orders.map((order) => ({
+          orderId: order.orderId,
+          items: order.items.map(({ sku, name, quantity }) => ({ sku, name, quantity })),
+          createdAt: order.pickTaskCreatedAt ?? order.updatedAt,
+        })),
+      });
+    },
+  }),
+  'POST /warehouse/tasks/{orderId}/complete': route({
+    access: ['warehouse'],
+    params: orderParams,
+    body: completePickBody,
+    async handle({ params, body }) {
+      await completePick(params.orderId, body?.packages ?? []);
+      return json(200, { orderId: params.orderId, status: 'PACKED' });
+    },
+  }),
+  'POST /warehouse/tasks/{orderId}/shortage': route({
+    access: ['warehouse'],
+    params: orderParams,
+    body: shortageBody,
+    async handle({ params, body }) {
+      const order = await getOrder(params.orderId);
+      if (!order) throw new DomainError('NOT_FOUND', 'There is no such pick task');
+      await reportShortage(order, body.items);
+      return json(202, { orderId: params.orderId, status: 'CANCELLED' });
+    },
+  }),
+});

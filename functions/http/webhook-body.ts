@@ -1,0 +1,16 @@
+/** Parses a verified webhook body against its schema; a body that verifies but does not parse is a 400. */
+import type { z } from 'zod';
+import { DomainError } from '../core/errors.js';
+import { issuesToErrors } from '../core/schemas.js';
+
+export function parseWebhookBody<T>(schema: z.ZodType<T>, rawBody: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(rawBody);
+  } catch {
+    throw new DomainError('VALIDATION_ERROR', 'The body is not valid JSON', [{ path: 'body', message: 'malformed JSON' }]);
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) throw new DomainError('VALIDATION_ERROR', 'The event is invalid', issuesToErrors(result.error, 'body'));
+  return result.data;
+}

@@ -1,0 +1,30 @@
+/** Payment stage: create the payment with the provider and wait for its webhook. */
+import { recordTask, getOrder } from '../adapters/orders.js';
+import { paymentProviderFromEnv } from '../adapters/payment-provider.js';
+import { settle } from '../services/lifecycle.js';
+import { stageWorker } from './stage-worker.js';
+
+const payments = paymentProviderFromEnv();
+
+export const handler = stageWorker('payment', {
+  async awaitPayment({ orderId, taskToken }) {
+    const order = await getOrder(orderId);
+    if (!order) throw new Error(`order ${orderId} not found`);
+    if (order.status !== 'PENDING_PAYMENT' || order.payment?.status === 'FAILED' || order.payment?.status === 'REFUNDED') {
+      await settle(order, 'payment', taskToken);
+      return;
+    }
+    // Idempotent per order at the provider: a redelivered message gets the same payment.
+    const created = order.payment ?? {
+      ...(await payments.createPayment({ orderId, amountMinor: order.totalMinor, currency: order.currency, method: order.paymentMethod })),
+      status: 'PENDING' as const,
+      amountMinor: order.totalMinor,
+      currency: order.currency,
+      paidAt: null,
+      refundedAt: null,
+    };
+    const { order: armed } = await recordTask(orderId, 'payment', taskToken, ['PENDING_PAYMENT'], { payment: created });
+    // Whatever happened meanwhile (paid, failed, cancel requested) is settled now.
+    if (armed) await settle(armed, 'payment', taskToken);
+  },
+});

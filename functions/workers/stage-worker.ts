@@ -1,0 +1,54 @@
+/**
+ * The shared shape of every SQS-triggered stage handler: parse each record's task
+ * message, run the action, report failed records individually (ReportBatchItemFailures)
+ * so one bad message neither blocks nor re-runs its batch-mates. A record that keeps
+ * failing lands in the stage's DLQ after maxReceiveCount; each failure is logged with
+ * its order id and counted.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SQSEvent, SQSRecord, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { ORDER_ID } from '../core/schemas.js';
+import { logger, metrics } from '../shared/powertools.js';
+
+export const taskMessage = z.object({
+  action: z.string(),
+  orderId: ORDER_ID,
+  taskToken: z.string().min(1),
+  failure: z.object({ Error: z.string().optional(), Cause: z.string().optional(), reason: z.string().optional() }).loose().optional(),
+});
+export type TaskMessage = z.infer<typeof taskMessage>;
+
+export type ActionHandler = (message: TaskMessage, record: SQSRecord) => Promise<void>;
+
+export function stageWorker(stage: string, actions: Record<string, ActionHandler>) {
+  const processor = new BatchProcessor(EventType.SQS);
+  const handleRecord = async (record: SQSRecord) => {
+    let message: TaskMessage | undefined;
+    try {
+      message = taskMessage.parse(JSON.parse(record.body));
+      const action = actions[message.action];
+      if (!action) throw new Error(`${stage} worker has no action ${message.action}`);
+      await action(message, record);
+      logger.info('stage message handled', { stage, action: message.action, orderId: message.orderId, receiveCount: record.attributes.ApproximateReceiveCount });
+    } catch (error) {
+      logger.error('stage message failed', {
+        stage,
+        orderId: message?.orderId,
+        messageId: record.messageId,
+        receiveCount: record.attributes.ApproximateReceiveCount,
+        error: error as Error,
+      });
+      metrics.addMetric('StageMessageFailed', MetricUnit.Count, 1);
+      throw error;
+    }
+  };
+  return async (event: SQSEvent, context: Context) => {
+    try {
+      return await processPartialResponse(event, handleRecord, processor, { context });
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
