@@ -1,0 +1,237 @@
+/**
+ * The local API Gateway (HTTP API): routes from the topology become API Gateway v2
+ * events for the same handlers that run on AWS, after the same JWT checks the
+ * Cognito authorizer makes. Local-only routes (token issuer, sandboxes) live beside
+ * them, as API.md describes.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { verifyBearer } from '../../functions/adapters/jwt.js';
+import type { HttpRoute } from '../topology.js';
+import { lambdaContext, type LoadedHandler } from './lambda-context.js';
+import type { LocalIssuer } from './issuer.js';
+import type { Sandbox } from './sandbox.js';
+
+export interface GatewayRoute extends HttpRoute {
+  functionName: string;
+  handler: LoadedHandler;
+}
+
+/** The gateway reads at most this much; the functions enforce API.md's 64 KiB. */
+const MAX_READ_BYTES = 1024 * 1024;
+
+interface Matched {
+  route: GatewayRoute;
+  params: Record<string, string>;
+}
+
+function compile(routes: GatewayRoute[]) {
+  return routes.map((route) => {
+    const names: string[] = [];
+    const pattern = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}|\{(\w+)\}/g, (_m, a: string, b: string) => {
+      names.push(a ?? b);
+      return '([^/]+)';
+    });
+    return { route, names, regex: new RegExp(`^${pattern}$`) };
+  });
+}
+
+function problem(res: ServerResponse, status: number, code: string, title: string, detail: string) {
+  res.writeHead(status, { 'content-type': 'application/problem+json' });
+  res.end(JSON.stringify({ type: 'about:blank', title, status, code, detail }));
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_READ_BYTES) {
+        resolve(null);
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+export interface GatewayOptions {
+  port: number;
+  routes: GatewayRoute[];
+  issuer: LocalIssuer;
+  sandbox: Sandbox;
+  log: (line: string) => void;
+}
+
+export async function startGateway(options: GatewayOptions): Promise<{ server: Server; url: string; stop(): Promise<void> }> {
+  const table = compile(options.routes);
+  const settings = { issuer: options.issuer.issuer, audience: options.issuer.audience };
+
+  const match = (method: string, path: string): Matched | null => {
+    for (const { route, names, regex } of table) {
+      if (route.method !== method) continue;
+      const m = regex.exec(path);
+      if (!m) continue;
+      try {
+        return { route, params: Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(m[i + 1]!)])) };
+      } catch {
+        return null;
+      }
+    }
+    return null;
+  };
+
+  async function invoke(req: IncomingMessage, res: ServerResponse, url: URL, matched: Matched, body: Buffer) {
+    let claims: Record<string, string | number | boolean | string[]> = {};
+    if (matched.route.auth === 'jwt') {
+      const payload = await verifyBearer(req.headers.authorization, settings);
+      if (!payload) return problem(res, 401, 'UNAUTHENTICATED', 'Unauthenticated', 'A valid bearer token is required');
+      // The HTTP API passes array claims as "[a b]" strings; do the same.
+      claims = Object.fromEntries(
+        Object.entries(payload).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : (v as string | number | boolean)]),
+      );
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
+    }
+    const query: Record<string, string> = {};
+    for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+    const now = new Date();
+    const event: APIGatewayProxyEventV2WithJWTAuthorizer = {
+      version: '2.0',
+      routeKey: `${matched.route.method} ${matched.route.path}`,
+      rawPath: url.pathname,
+      rawQueryString: url.search.slice(1),
+      headers,
+      queryStringParameters: Object.keys(query).length ? query : undefined,
+      pathParameters: Object.keys(matched.params).length ? matched.params : undefined,
+      body: body.length ? body.toString('utf8') : undefined,
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: '000000000000',
+        apiId: 'local',
+        domainName: url.host,
+        domainPrefix: 'local',
+        http: { method: req.method!, path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+        requestId: randomUUID(),
+        routeKey: `${matched.route.method} ${matched.route.path}`,
+        stage: '$default',
+        time: now.toISOString(),
+        timeEpoch: now.getTime(),
+        authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } },
+      },
+    } as APIGatewayProxyEventV2WithJWTAuthorizer;
+    let result: APIGatewayProxyStructuredResultV2;
+    try {
+      result = (await matched.route.handler(event, lambdaContext(matched.route.functionName))) as APIGatewayProxyStructuredResultV2;
+    } catch (error) {
+      options.log(`function ${matched.route.functionName} crashed: ${(error as Error).stack ?? String(error)}`);
+      // What API Gateway answers when the integration fails.
+      return sendJson(res, 500, { message: 'Internal Server Error' });
+    }
+    res.writeHead(result.statusCode ?? 200, result.headers as Record<string, string>);
+    res.end(result.isBase64Encoded && result.body ? Buffer.from(result.body, 'base64') : (result.body ?? ''));
+  }
+
+  async function localRoute(req: IncomingMessage, res: ServerResponse, url: URL, body: Buffer): Promise<boolean> {
+    const { sandbox, issuer } = options;
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    const json = (): Record<string, unknown> => {
+      try {
+        const value: unknown = body.length ? JSON.parse(body.toString('utf8')) : {};
+        return value && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+      } catch {
+        return {};
+      }
+    };
+    const method = req.method;
+    if (method === 'GET' && url.pathname === '/local/.well-known/jwks.json') return sendJson(res, 200, issuer.jwks), true;
+    if (method === 'POST' && url.pathname === '/local/token') {
+      const input = json();
+      const groups = input.groups;
+      if (typeof input.sub !== 'string' || !/^[\w.@-]{1,128}$/.test(input.sub) || (groups !== undefined && (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string')))) {
+        problem(res, 400, 'VALIDATION_ERROR', 'Validation failed', 'Send { "sub": "<user id>", "groups": ["ops" | "warehouse"] }');
+        return true;
+      }
+      sendJson(res, 200, { token: await issuer.issue({ sub: input.sub, groups: groups as string[] | undefined }) });
+      return true;
+    }
+    if (parts[0] !== 'sandbox') return false;
+    const notFound = () => (problem(res, 404, 'NOT_FOUND', 'Not found', 'No such sandbox payment or shipment'), true);
+    if (method === 'POST' && parts[1] === 'payments' && parts.length === 2) {
+      const input = json() as { orderId: string; amountMinor: number; currency: string };
+      return sendJson(res, 200, sandbox.createPayment(input)), true;
+    }
+    if (parts[1] === 'pay' && parts.length === 3 && method === 'GET') {
+      const payment = sandbox.payments.get(parts[2]!);
+      return payment ? (sendJson(res, 200, payment), true) : notFound();
+    }
+    if (parts[1] === 'payments' && parts.length === 3 && method === 'GET') {
+      const payment = sandbox.payments.get(parts[2]!);
+      return payment ? (sendJson(res, 200, payment), true) : notFound();
+    }
+    if (parts[1] === 'payments' && parts.length === 4 && method === 'POST') {
+      const [, , paymentId, action] = parts as [string, string, string, string];
+      if (action === 'refund') {
+        const payment = sandbox.refund(paymentId);
+        return payment ? (sendJson(res, 200, payment), true) : notFound();
+      }
+      if (action === 'succeed' || action === 'fail') {
+        const delivery = await sandbox.settlePayment(paymentId, action, json() as { amountMinor?: number; currency?: string });
+        return delivery ? (sendJson(res, 200, { delivered: delivery }), true) : notFound();
+      }
+    }
+    if (method === 'POST' && parts[1] === 'shipments' && parts.length === 2) {
+      const input = json() as { orderId: string };
+      return sendJson(res, 200, sandbox.book(input.orderId)), true;
+    }
+    if (method === 'POST' && parts[1] === 'shipments' && parts[3] === 'events' && parts.length === 4) {
+      if (!sandbox.shipments.has(parts[2]!)) return notFound();
+      const input = json() as { status?: string; occurredAt?: string };
+      const delivery = await sandbox.trackingEvent(parts[2]!, String(input.status ?? ''), input.occurredAt);
+      return sendJson(res, 200, { delivered: delivery }), true;
+    }
+    return notFound();
+  }
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      try {
+        const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
+        const body = await readBody(req);
+        if (body === null) return problem(res, 413, 'PAYLOAD_TOO_LARGE', 'Payload too large', 'The body is over 64 KiB');
+        const matched = match(req.method ?? 'GET', url.pathname);
+        if (matched) return await invoke(req, res, url, matched, body);
+        if (await localRoute(req, res, url, body)) return;
+        problem(res, 404, 'NOT_FOUND', 'Not found', `No route ${req.method} ${url.pathname}`);
+      } catch (error) {
+        options.log(`gateway error: ${(error as Error).stack ?? String(error)}`);
+        if (!res.headersSent) problem(res, 500, 'INTERNAL_ERROR', 'Internal server error', 'The request could not be completed.');
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as { port: number };
+  return {
+    server,
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

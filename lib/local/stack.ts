@@ -1,0 +1,136 @@
+/**
+ * The whole system on one machine: DynamoDB Local, fauxqs (SQS), our Step Functions
+ * server, the functions behind a local API Gateway and SQS event source mappings,
+ * the JWT issuer and the sandbox payment provider and carrier. Built from the same
+ * topology as the CDK stack; the handlers reach every service through the AWS SDK,
+ * pointed here by the standard AWS_ENDPOINT_URL_* variables.
+ */
+import { readFile } from 'node:fs/promises';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { startFauxqs } from 'fauxqs';
+import { httpFunctions, stageQueues, stateMachine } from '../topology.js';
+import { createTable, startDynamoLocal } from './dynamodb-local.js';
+import { startEventSource } from './event-source.js';
+import { startGateway, type GatewayRoute } from './gateway.js';
+import { createIssuer } from './issuer.js';
+import { loadHandler } from './lambda-context.js';
+import { freePort } from './ports.js';
+import { Sandbox } from './sandbox.js';
+import { startStepFunctionsServer, type StepFunctionsServer } from './stepfunctions-server.js';
+
+export const DEFAULT_SECRETS = {
+  PAYMENT_WEBHOOK_SECRET: 'whsec_bG9jYWwtcGF5bWVudC13ZWJob29rLXNlY3JldA==',
+  CARRIER_WEBHOOK_SECRET: 'whsec_bG9jYWwtY2Fycmllci13ZWJob29rLXNlY3JldA==',
+};
+
+export interface LocalStackOptions {
+  /** Port of the API; 0 picks a free one. Default: PORT or 3000. */
+  port?: number;
+  /** Settings for the functions (deadlines, secrets, log level), over the process's own. */
+  env?: Record<string, string>;
+  /** Overrides each queue's visibility timeout (seconds), to see redelivery quickly. */
+  visibilityTimeoutSeconds?: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalStack {
+  url: string;
+  sandbox: Sandbox;
+  sqs: SQSClient;
+  stepFunctions: StepFunctionsServer;
+  queues: Record<string, { url: string; arn: string; dlqUrl: string; dlqArn: string }>;
+  endpoints: { dynamodb: string; sqs: string; sfn: string };
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const port = options.port === 0 ? await freePort() : (options.port ?? Number(process.env.PORT ?? 3000));
+  const url = `http://127.0.0.1:${port}`;
+  const region = 'us-east-1';
+  const stoppers: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const stopOne of stoppers.reverse()) await stopOne().catch(() => undefined);
+  };
+
+  try {
+    const [dynamo, fauxqs] = await Promise.all([startDynamoLocal(), startFauxqs({ port: 0, logger: false, host: '127.0.0.1' })]);
+    stoppers.push(() => dynamo.stop(), () => fauxqs.stop());
+    const tableName = 'orders';
+    await createTable(dynamo.endpoint, tableName);
+
+    const queues: LocalStack['queues'] = {};
+    for (const queue of stageQueues) {
+      const dlq = fauxqs.createQueue(`${queue.id}-dlq`, { attributes: { MessageRetentionPeriod: '1209600' } });
+      const main = fauxqs.createQueue(queue.id, {
+        attributes: {
+          VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? queue.visibilityTimeoutSeconds),
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.queueArn, maxReceiveCount: queue.maxReceiveCount }),
+        },
+      });
+      queues[queue.id] = { url: main.queueUrl, arn: main.queueArn, dlqUrl: dlq.queueUrl, dlqArn: dlq.queueArn };
+    }
+    const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+    const sqs = new SQSClient({ endpoint: fauxqs.address, region, credentials, useQueueUrlAsEndpoint: false });
+
+    const asl = await readFile(new URL(`../../${stateMachine.definitionFile}`, import.meta.url), 'utf8');
+    const substituted = asl.replace(/\$\{(\w+)\}/g, (_m, name: string) => {
+      const queue = stageQueues.find((q) => q.substitution === name);
+      if (!queue) throw new Error(`The ASL names \${${name}}, which the topology does not substitute`);
+      return queues[queue.id]!.url;
+    });
+    const stepFunctions = await startStepFunctionsServer({ name: stateMachine.id, definition: JSON.parse(substituted), sqs, region });
+    stoppers.push(() => stepFunctions.stop());
+
+    const issuer = await createIssuer(`${url}/local`);
+    Object.assign(process.env, {
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_SQS: fauxqs.address,
+      AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+      TABLE_NAME: tableName,
+      STATE_MACHINE_ARN: stepFunctions.stateMachineArn,
+      SANDBOX_URL: url,
+      JWT_ISSUER: issuer.issuer,
+      JWT_AUDIENCE: issuer.audience,
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      PAYMENT_WEBHOOK_SECRET: process.env.PAYMENT_WEBHOOK_SECRET ?? DEFAULT_SECRETS.PAYMENT_WEBHOOK_SECRET,
+      CARRIER_WEBHOOK_SECRET: process.env.CARRIER_WEBHOOK_SECRET ?? DEFAULT_SECRETS.CARRIER_WEBHOOK_SECRET,
+      ...options.env,
+    });
+    const sandbox = new Sandbox(url, { payment: process.env.PAYMENT_WEBHOOK_SECRET!, carrier: process.env.CARRIER_WEBHOOK_SECRET! });
+
+    // Handlers are imported only now, so their module-scope clients see the endpoints.
+    const routes: GatewayRoute[] = [];
+    for (const fn of httpFunctions) {
+      const handler = await loadHandler(fn.entry);
+      for (const route of fn.routes) routes.push({ ...route, functionName: fn.id, handler });
+    }
+    for (const queue of stageQueues) {
+      const handler = await loadHandler(queue.worker);
+      const { url: queueUrl, arn: queueArn } = queues[queue.id]!;
+      stoppers.push(
+        startEventSource(sqs, { functionName: `${queue.id}Worker`, queueUrl, queueArn, batchSize: queue.batchSize, handler }, (error) =>
+          log(`event source ${queue.id}: ${(error as Error).message}`),
+        ),
+      );
+    }
+    const gateway = await startGateway({ port, routes, issuer, sandbox, log });
+    stoppers.push(() => gateway.stop());
+
+    return {
+      url,
+      sandbox,
+      sqs,
+      stepFunctions,
+      queues,
+      endpoints: { dynamodb: dynamo.endpoint, sqs: fauxqs.address, sfn: stepFunctions.endpoint },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The one declaration of what the system is made of: the table, the stage queues,
+ * the functions and their triggers, the state machine and its substitutions. The
+ * CDK stack and the local stack are both built from it, so they cannot drift apart.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT';
+
+export interface HttpRoute {
+  method: HttpMethod;
+  path: string;
+  /** `jwt`: API Gateway's JWT authorizer runs first; `none`: the function decides. */
+  auth: 'jwt' | 'none';
+}
+
+export interface HttpFunction {
+  id: string;
+  entry: string;
+  routes: HttpRoute[];
+  /** Environment the function needs beyond the common set. */
+  needs?: ('stateMachine' | 'paymentProvider' | 'carrier' | 'paymentWebhookSecret' | 'carrierWebhookSecret' | 'jwtVerifier')[];
+}
+
+export interface StageQueue {
+  id: string;
+  /** The ASL placeholder that receives this queue's URL. */
+  substitution: string;
+  worker: string;
+  visibilityTimeoutSeconds: number;
+  maxReceiveCount: number;
+  batchSize: number;
+  needs?: HttpFunction['needs'];
+}
+
+export const table = {
+  id: 'OrdersTable',
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  ttlAttribute: 'expiresAt',
+  indexes: [
+    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  ],
+} as const;
+
+const route = (method: HttpMethod, path: string, auth: HttpRoute['auth'] = 'jwt'): HttpRoute => ({ method, path, auth });
+
+export const httpFunctions: HttpFunction[] = [
+  { id: 'health', entry: 'functions/http/health.ts', routes: [route('GET', '/health', 'none')] },
+  {
+    id: 'catalog',
+    entry: 'functions/http/catalog.ts',
+    needs: ['jwtVerifier'],
+    routes: [
+      route('GET', '/products', 'none'),
+      route('GET', '/products/{sku}', 'none'),
+      route('PUT', '/products/{sku}'),
+      route('POST', '/products/{sku}/restock'),
+    ],
+  },
+  {
+    id: 'orders',
+    entry: 'functions/http/orders.ts',
+    needs: ['stateMachine', 'paymentProvider'],
+    routes: [
+      route('POST', '/orders'),
+      route('GET', '/orders'),
+      route('GET', '/orders/{orderId}'),
+      route('POST', '/orders/{orderId}/cancel'),
+      route('POST', '/orders/{orderId}/confirm-receipt'),
+    ],
+  },
+  {
+    id: 'paymentWebhooks',
+    entry: 'functions/http/payment-webhooks.ts',
+    needs: ['stateMachine', 'paymentProvider', 'paymentWebhookSecret'],
+    routes: [route('POST', '/webhooks/payments/{provider}', 'none')],
+  },
+  {
+    id: 'carrierWebhooks',
+    entry: 'functions/http/carrier-webhooks.ts',
+    needs: ['stateMachine', 'carrierWebhookSecret'],
+    routes: [route('POST', '/webhooks/carriers/{carrier}', 'none')],
+  },
+  {
+    id: 'warehouse',
+    entry: 'functions/http/warehouse.ts',
+    needs: ['stateMachine'],
+    routes: [
+      route('GET', '/warehouse/tasks'),
+      route('POST', '/warehouse/tasks/{orderId}/complete'),
+      route('POST', '/warehouse/tasks/{orderId}/shortage'),
+    ],
+  },
+];
+
+export const stageQueues: StageQueue[] = [
+  { id: 'payment', substitution: 'PaymentQueueUrl', worker: 'functions/workers/payment.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'paymentProvider'] },
+  { id: 'picking', substitution: 'PickingQueueUrl', worker: 'functions/workers/picking.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
+  { id: 'shipping', substitution: 'ShippingQueueUrl', worker: 'functions/workers/shipping.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'carrier'] },
+  { id: 'delivery', substitution: 'DeliveryQueueUrl', worker: 'functions/workers/delivery.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
+  { id: 'receipt', substitution: 'ReceiptQueueUrl', worker: 'functions/workers/receipt.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
+  { id: 'compensation', substitution: 'CompensationQueueUrl', worker: 'functions/workers/compensation.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'paymentProvider'] },
+];
+
+export const stateMachine = {
+  id: 'OrderLifecycle',
+  definitionFile: 'statemachines/order-lifecycle.asl.json',
+} as const;
+
+/** Deadlines (seconds) that the functions read; API.md names the first two. */
+export const deadlineVariables = [
+  'PAYMENT_TIMEOUT_SECONDS',
+  'AUTO_CONFIRM_SECONDS',
+  'PICKING_TIMEOUT_SECONDS',
+  'SHIPPING_TIMEOUT_SECONDS',
+  'DELIVERY_TIMEOUT_SECONDS',
+] as const;
