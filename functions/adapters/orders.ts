@@ -33,10 +33,25 @@ export function toOrder(item: Item): StoredOrder {
   return order as StoredOrder;
 }
 
-/** What clients see: the Order of API.md and nothing else. */
+/** What clients see: the Order of API.md, in its field order, and nothing else. */
 export function publicOrder(order: StoredOrder): Order {
-  const { taskToken: _t, taskStage: _s, cancelRequestedAt: _c, pickTaskCreatedAt: _p, packages: _k, shortage: _m, ...rest } = order;
-  return rest;
+  return {
+    orderId: order.orderId,
+    customerId: order.customerId,
+    status: order.status,
+    items: order.items,
+    currency: order.currency,
+    totalMinor: order.totalMinor,
+    shippingAddress: order.shippingAddress,
+    paymentMethod: order.paymentMethod,
+    payment: order.payment ?? null,
+    shipment: order.shipment ?? null,
+    cancellation: order.cancellation ?? null,
+    paymentDeadline: order.paymentDeadline,
+    history: order.history,
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+  };
 }
 
 export async function getOrder(orderId: string): Promise<StoredOrder | null> {

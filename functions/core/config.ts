@@ -22,7 +22,7 @@ export function deadlines() {
     paymentSeconds: seconds('PAYMENT_TIMEOUT_SECONDS', 900),
     pickingSeconds: seconds('PICKING_TIMEOUT_SECONDS', 172_800),
     shippingSeconds: seconds('SHIPPING_TIMEOUT_SECONDS', 3_600),
-    deliverySeconds: seconds('DELIVERY_TIMEOUT_SECONDS', 2_592_000),
+    deliverySeconds: seconds('DELIVERY_TIMEOUT_SECONDS', 1_209_600),
     receiptSeconds: seconds('AUTO_CONFIRM_SECONDS', 604_800),
   };
 }

@@ -48,7 +48,7 @@ export function stageWorker(stage: string, actions: Record<string, ActionHandler
     try {
       return await processPartialResponse(event, handleRecord, processor, { context });
     } finally {
-      metrics.publishStoredMetrics();
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
 }

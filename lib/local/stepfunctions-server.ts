@@ -31,8 +31,14 @@ const TOKEN_PLACEHOLDER = '__LOCAL_TASK_TOKEN__';
 const TIMEOUT_FIELD = '__timeoutSeconds';
 const HEARTBEAT_FIELD = '__heartbeatSeconds';
 const CALLBACK_SQS = 'arn:aws:states:::sqs:sendMessage.waitForTaskToken';
-/** The library times out tasks on its own; ours are enforced here, so keep its timer out of the way. */
-const LIBRARY_TIMEOUT = 99_999_999;
+/**
+ * The library times out tasks on its own; ours are enforced here, so its timer is set
+ * as far out as a Node timer reaches (about 24.8 days).
+ */
+const LIBRARY_TIMEOUT = 2_147_483;
+
+/** Node timers overflow past 2^31-1 ms (and then fire at once): longer local deadlines are capped there. */
+const timer = (fn: () => void, seconds: number) => setTimeout(fn, Math.min(seconds * 1000, 2_147_483_647));
 
 class ApiError extends Error {
   constructor(readonly type: string, message: string, readonly status = 400) {
@@ -173,8 +179,8 @@ export async function startStepFunctionsServer(options: {
       },
     };
     tasks.set(token, task);
-    if (timeoutSeconds) task.timeoutTimer = setTimeout(() => task.expire('States.Timeout'), timeoutSeconds * 1000);
-    if (heartbeatSeconds) task.heartbeatTimer = setTimeout(() => task.expire('States.HeartbeatTimeout'), heartbeatSeconds * 1000);
+    if (timeoutSeconds) task.timeoutTimer = timer(() => task.expire('States.Timeout'), timeoutSeconds);
+    if (heartbeatSeconds) task.heartbeatTimer = timer(() => task.expire('States.HeartbeatTimeout'), heartbeatSeconds);
     record(execution, 'TaskScheduled', { taskScheduledEventDetails: { resourceType: 'sqs', resource: 'sendMessage.waitForTaskToken', parameters: JSON.stringify(params), timeoutInSeconds: timeoutSeconds } });
     try {
       await options.sqs.send(
@@ -324,7 +330,7 @@ export async function startStepFunctionsServer(options: {
       const [, task] = openTask(body.taskToken);
       if (task.heartbeatSeconds) {
         clearTimeout(task.heartbeatTimer);
-        task.heartbeatTimer = setTimeout(() => task.expire('States.HeartbeatTimeout'), task.heartbeatSeconds * 1000);
+        task.heartbeatTimer = timer(() => task.expire('States.HeartbeatTimeout'), task.heartbeatSeconds);
       }
       return {};
     },
