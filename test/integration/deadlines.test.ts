@@ -1,0 +1,43 @@
+/** Deadlines: an unpaid order times out and releases its stock; a delivered one completes by itself. */
+import { describe, expect, it } from 'vitest';
+import { useLocalStack } from '../helpers/local-stack.js';
+import { deliver, getOrder, pay, paymentIdOf, pickAndShip, placeOrder, product, stockOf, waitForStatus } from '../helpers/shop.js';
+
+const api = useLocalStack({ env: { PAYMENT_TIMEOUT_SECONDS: '3', AUTO_CONFIRM_SECONDS: '2' } });
+
+describe('deadlines', () => {
+  it('cancels an unpaid order at PAYMENT_TIMEOUT_SECONDS and releases its stock; a late payment is refunded', async () => {
+    const sku = await product(api, 5);
+    const placed = await placeOrder(api, 'tim', [{ sku, quantity: 2 }]);
+    const deadline = Date.parse(placed.body.paymentDeadline) - Date.parse(placed.body.createdAt);
+    expect(deadline).toBe(3000);
+    const paymentId = await paymentIdOf(api, 'tim', placed.body.orderId);
+    expect(await stockOf(api, sku)).toEqual({ available: 3, reserved: 2, sold: 0 });
+
+    const cancelled = await waitForStatus(api, 'tim', placed.body.orderId, 'CANCELLED', 15_000);
+    expect(cancelled.cancellation.reason).toBe('PAYMENT_TIMEOUT');
+    expect(cancelled.history.at(-1)).toMatchObject({ status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT' });
+    expect(await stockOf(api, sku)).toEqual({ available: 5, reserved: 0, sold: 0 });
+
+    // The customer pays after all: the money goes back, the order stays cancelled.
+    const late = await api.request('POST', `/sandbox/payments/${paymentId}/succeed`);
+    expect(late.body.delivered.status).toBe(200);
+    const after = await getOrder(api, 'tim', placed.body.orderId);
+    expect(after.status).toBe('CANCELLED');
+    expect(after.payment).toMatchObject({ status: 'REFUNDED', paymentId });
+    expect(after.payment.refundedAt).toEqual(expect.any(String));
+    expect(api.stack.sandbox.payments.get(paymentId)?.refunds).toBe(1);
+    expect(await stockOf(api, sku)).toEqual({ available: 5, reserved: 0, sold: 0 });
+  });
+
+  it('completes a delivered, unconfirmed order after AUTO_CONFIRM_SECONDS', async () => {
+    const sku = await product(api, 5);
+    const { body } = await placeOrder(api, 'uma', [{ sku, quantity: 1 }]);
+    await pay(api, 'uma', body.orderId);
+    const shipped = await pickAndShip(api, 'uma', body.orderId);
+    await deliver(api, 'uma', body.orderId, shipped.shipment.trackingNumber);
+    const completed = await waitForStatus(api, 'uma', body.orderId, 'COMPLETED', 15_000);
+    expect(completed.history.map((h: { status: string }) => h.status)).toEqual(['PENDING_PAYMENT', 'PAID', 'PICKING', 'PACKED', 'SHIPPED', 'DELIVERED', 'COMPLETED']);
+    expect(await stockOf(api, sku)).toEqual({ available: 4, reserved: 0, sold: 1 });
+  });
+});
