@@ -1,0 +1,12 @@
+/** The CDK app: `npx cdk synth` / `npx cdk deploy`. Settings come from CDK context (-c name=value). */
+import { App } from 'aws-cdk-lib';
+import { OrdersStack } from './orders-stack.js';
+
+const app = new App();
+const context = (name: string) => app.node.tryGetContext(name) as string | undefined;
+new OrdersStack(app, 'Orders', {
+  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+  paymentProvider: context('paymentProvider'),
+  carrier: context('carrier'),
+  sandboxUrl: context('sandboxUrl'),
+});

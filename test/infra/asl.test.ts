@@ -1,0 +1,50 @@
+/** The workflow file itself: valid ASL, JSONPath only, every wait with a deadline, every failure caught. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { stageQueues } from '../../lib/topology.js';
+
+type State = Record<string, any>;
+const asl = JSON.parse(readFileSync(new URL('../../statemachines/order-lifecycle.asl.json', import.meta.url), 'utf8'));
+const states = Object.entries(asl.States as Record<string, State>);
+const callbacks = states.filter(([, s]) => s.Type === 'Task' && String(s.Resource).endsWith('.waitForTaskToken'));
+
+describe('the order workflow (ASL)', () => {
+  it('is valid Amazon States Language', async () => {
+    const { default: validate } = await import('asl-validator');
+    const result = validate(asl, { checkArn: false, checkPaths: true });
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.isValid).toBe(true);
+  });
+
+  it('uses JSONPath (the local runner has no JSONata) and names only topology placeholders', () => {
+    expect(asl.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
+    const placeholders = new Set([...JSON.stringify(asl).matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    expect([...placeholders].sort()).toEqual(stageQueues.map((q) => q.substitution).sort());
+  });
+
+  it('gives every callback task a deadline', () => {
+    expect(callbacks.length).toBeGreaterThanOrEqual(5);
+    for (const [name, state] of callbacks) {
+      const hasDeadline = state.TimeoutSeconds || state.TimeoutSecondsPath || state.HeartbeatSeconds || state.HeartbeatSecondsPath;
+      expect(hasDeadline, `${name} has no deadline`).toBeTruthy();
+    }
+  });
+
+  it('catches every failure of every task', () => {
+    for (const [name, state] of states.filter(([, s]) => s.Type === 'Task')) {
+      const caught = (state.Catch ?? []).flatMap((c: State) => c.ErrorEquals);
+      expect(caught, `${name} does not catch States.ALL`).toContain('States.ALL');
+    }
+  });
+
+  it('takes at most 12 state transitions on the happy path', () => {
+    let name: string | undefined = asl.StartAt;
+    let transitions = 0;
+    while (name) {
+      transitions++;
+      const state: State = asl.States[name];
+      name = state.End || state.Type === 'Succeed' || state.Type === 'Fail' ? undefined : state.Next;
+    }
+    expect(transitions).toBeLessThanOrEqual(12);
+  });
+});

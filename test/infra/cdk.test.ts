@@ -1,0 +1,98 @@
+/** CDK assertions on the synthesized template: properties, not a serialized snapshot. */
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { httpFunctions, stageQueues } from '../../lib/topology.js';
+import { OrdersStack } from '../../lib/orders-stack.js';
+
+let template: Template;
+
+beforeAll(() => {
+  // Skip esbuild bundling: these tests look at the template, not the bundles.
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  template = Template.fromStack(new OrdersStack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } }));
+});
+
+describe('the CDK stack', () => {
+  it('has one on-demand table with PITR, TTL, deletion protection, encryption and both GSIs', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      DeletionProtectionEnabled: true,
+      SSESpecification: { SSEEnabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' }), Match.objectLike({ IndexName: 'gsi2' })],
+    });
+  });
+
+  it('has a queue and a DLQ per stage, encrypted, with redrive', () => {
+    template.resourceCountIs('AWS::SQS::Queue', stageQueues.length * 2);
+    const queues = Object.values(template.findResources('AWS::SQS::Queue'));
+    const withRedrive = queues.filter((q) => q.Properties.RedrivePolicy);
+    expect(withRedrive).toHaveLength(stageQueues.length);
+    for (const queue of withRedrive) expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(5);
+    for (const queue of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+    // enforceSSL: a deny on aws:SecureTransport=false for every queue
+    template.resourceCountIs('AWS::SQS::QueuePolicy', stageQueues.length * 2);
+  });
+
+  it('runs every function on Node 22, arm64, with tracing and source maps', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Runtime?.startsWith('nodejs'));
+    expect(functions).toHaveLength(httpFunctions.length + stageQueues.length);
+    for (const fn of functions) {
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
+    }
+  });
+
+  it('maps each stage queue to its worker with ReportBatchItemFailures', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', stageQueues.length);
+    template.allResourcesProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 10 });
+  });
+
+  it('routes every API.md route, with the JWT authorizer where a token is required', () => {
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route'));
+    const declared = httpFunctions.flatMap((fn) => fn.routes);
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(declared.map((r) => `${r.method} ${r.path}`).sort());
+    for (const route of routes) {
+      const spec = declared.find((r) => `${r.method} ${r.path}` === route.Properties.RouteKey)!;
+      expect(route.Properties.AuthorizationType).toBe(spec.auth === 'jwt' ? 'JWT' : 'NONE');
+    }
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'JWT',
+      IdentitySource: ['$request.header.Authorization'],
+      JwtConfiguration: { Issuer: Match.anyValue(), Audience: [Match.anyValue()] },
+    });
+    template.resourceCountIs('AWS::Cognito::UserPoolGroup', 2);
+  });
+
+  it('builds the state machine from the ASL file with substitutions, logging and tracing', () => {
+    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    expect(machine.Properties.StateMachineType).toBe('STANDARD');
+    expect(Object.keys(machine.Properties.DefinitionSubstitutions).sort()).toEqual(stageQueues.map((q) => q.substitution).sort());
+    expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
+    expect(machine.Properties.LoggingConfiguration.Level).toBe('ERROR');
+  });
+
+  it('grants the state machine only sqs:SendMessage on the stage queues (plus logging and tracing)', () => {
+    const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      p.Properties.Roles.some((r: { Ref: string }) => r.Ref.startsWith('OrderLifecycleRole')),
+    );
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const actions = new Set(statements.flatMap((s: { Action: string | string[] }) => [s.Action].flat()));
+    for (const action of actions) expect(action).toMatch(/^(sqs:SendMessage|sqs:GetQueueAttributes|sqs:GetQueueUrl|xray:|logs:)/);
+    const sqsStatements = statements.filter((s: { Action: string | string[] }) => [s.Action].flat().some((a) => a.startsWith('sqs:')));
+    expect(sqsStatements).toHaveLength(stageQueues.length);
+  });
+
+  it('keeps webhook secrets in Secrets Manager and lets only the webhook functions read them', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    const readers = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) =>
+      p.Properties.PolicyDocument.Statement.some((s: { Action: string | string[] }) => [s.Action].flat().includes('secretsmanager:GetSecretValue')),
+    );
+    expect(readers).toHaveLength(2);
+  });
+});
