@@ -2,12 +2,12 @@
  * Placing an order: price from the catalog, reserve every line in one transaction
  * (or none), remember the idempotency key with it, then start the workflow.
  */
-import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import { DomainError } from '../core/errors.js';
 import { lineTotal, orderTotal, type Order } from '../core/order.js';
 import type { CreateOrderBody } from '../core/schemas.js';
 import { deadlines } from '../core/config.js';
+import { requestHash } from '../core/request-hash.js';
 import { cancellationReasons, createOrder, getIdempotencyRecord, getOrder, type StoredOrder } from '../adapters/orders.js';
 import { getProducts } from '../adapters/products.js';
 import { startOrderWorkflow } from '../adapters/workflow.js';
@@ -16,22 +16,6 @@ const DEADLINES = deadlines();
 /** API.md: keys are remembered for at least 24 hours. */
 const IDEMPOTENCY_TTL_SECONDS = 48 * 3600;
 const MAX_CONFLICT_RETRIES = 12;
-
-/** Key order must not change the hash: objects are hashed with sorted keys. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export function requestHash(body: unknown): string {
-  return createHash('sha256').update(canonical(body)).digest('hex');
-}
 
 export interface Placed {
   order: StoredOrder;
