@@ -70,7 +70,7 @@ describe('the CDK stack', () => {
   });
 
   it('builds the state machine from the ASL file with substitutions, logging and tracing', () => {
-    const [machine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+    const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0]!;
     expect(machine.Properties.StateMachineType).toBe('STANDARD');
     expect(Object.keys(machine.Properties.DefinitionSubstitutions).sort()).toEqual(stageQueues.map((q) => q.substitution).sort());
     expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
