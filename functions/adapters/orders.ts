@@ -89,24 +89,31 @@ export async function listOpenPickTasks(limit = 100) {
   return (out.Items ?? []).map(toOrder);
 }
 
-export type StockMove = 'reserve' | 'sell' | 'release' | 'unsell' | 'writeOffReserved' | 'writeOffSold';
+export type StockMove = 'reserve' | 'sell' | 'release' | 'unsell';
 
-/** One stock movement as a conditional update of the product's counters. */
-export function stockMoveUpdate(sku: string, quantity: number, move: StockMove) {
+export interface StockLine {
+  sku: string;
+  /** Units that move from one counter to the next. */
+  quantity: number;
+  move: StockMove;
+  /** Units that leave the stock from the move's source counter (a shortage). */
+  writtenOff?: number;
+}
+
+/** One SKU's stock movement as a single conditional update of its counters. */
+export function stockMoveUpdate({ sku, quantity, move, writtenOff = 0 }: StockLine) {
   const [from, to] = {
     reserve: ['available', 'reserved'],
     sell: ['reserved', 'sold'],
     release: ['reserved', 'available'],
     unsell: ['sold', 'available'],
-    writeOffReserved: ['reserved', null],
-    writeOffSold: ['sold', null],
-  }[move] as [string, string | null];
+  }[move];
   return {
     TableName: TABLE,
     Key: keys.product(sku),
-    UpdateExpression: to ? `SET ${from} = ${from} - :q, ${to} = ${to} + :q` : `SET ${from} = ${from} - :q`,
-    ConditionExpression: `${from} >= :q`,
-    ExpressionAttributeValues: { ':q': quantity },
+    UpdateExpression: `SET ${from} = ${from} - :out, ${to} = ${to} + :q`,
+    ConditionExpression: `${from} >= :out`,
+    ExpressionAttributeValues: { ':q': quantity, ':out': quantity + writtenOff },
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
   };
 }
@@ -131,7 +138,7 @@ export async function createOrder(order: Order, idempotency: { key: string; requ
   await dynamo.send(
     new TransactWriteCommand({
       TransactItems: [
-        ...order.items.map((line) => ({ Update: stockMoveUpdate(line.sku, line.quantity, 'reserve') })),
+        ...order.items.map((line) => ({ Update: stockMoveUpdate({ sku: line.sku, quantity: line.quantity, move: 'reserve' }) })),
         { Put: { TableName: TABLE, Item: orderItem, ConditionExpression: 'attribute_not_exists(pk)' } },
         { Put: { TableName: TABLE, Item: idempotencyItem, ConditionExpression: 'attribute_not_exists(pk)' } },
       ],
@@ -177,7 +184,7 @@ export interface Transition {
   /** Further attributes to set with the change (dotted paths allowed, e.g. `payment.status`). */
   set?: Record<string, NativeAttributeValue>;
   remove?: readonly string[];
-  stock?: readonly { sku: string; quantity: number; move: StockMove }[];
+  stock?: readonly StockLine[];
   /** Refuse the change once a cancellation was requested (the goods must not move on). */
   unlessCancelRequested?: boolean;
 }
@@ -223,7 +230,7 @@ export async function transition(orderId: string, change: Transition): Promise<S
       new TransactWriteCommand({
         TransactItems: [
           { Update: update },
-          ...change.stock.map((line) => ({ Update: stockMoveUpdate(line.sku, line.quantity, line.move) })),
+          ...change.stock.map((line) => ({ Update: stockMoveUpdate(line) })),
         ],
       }),
     );

@@ -7,7 +7,7 @@
  */
 import { DomainError } from '../core/errors.js';
 import { CANCELLABLE, CANCELLATION_REASONS, type CancellationReason } from '../core/order.js';
-import { getOrder, transition, updateWhile, type StockMove, type StoredOrder } from '../adapters/orders.js';
+import { getOrder, transition, updateWhile, type StockLine, type StoredOrder } from '../adapters/orders.js';
 import { taskFailed } from '../adapters/workflow.js';
 import { paymentProviderFromEnv } from '../adapters/payment-provider.js';
 import { logger, metrics } from '../shared/powertools.js';
@@ -75,18 +75,15 @@ export async function compensate(orderId: string, failure: Failure | undefined):
       return order;
     }
     const paid = order.status !== 'PENDING_PAYMENT';
-    let stock: { sku: string; quantity: number; move: StockMove }[];
+    let stock: StockLine[];
     const set: Record<string, unknown> = {};
     if (paid) {
       if (order.payment) await paymentProviderFromEnv().refund(order.payment.paymentId);
       const refundedAt = new Date().toISOString();
       if (order.payment) set.payment = { ...order.payment, status: 'REFUNDED', refundedAt };
-      stock = order.items.flatMap((line) => {
+      stock = order.items.map((line) => {
         const missing = Math.min(order.shortage?.[line.sku] ?? 0, line.quantity);
-        return [
-          ...(missing ? [{ sku: line.sku, quantity: missing, move: 'writeOffSold' as const }] : []),
-          ...(line.quantity - missing ? [{ sku: line.sku, quantity: line.quantity - missing, move: 'unsell' as const }] : []),
-        ];
+        return { sku: line.sku, quantity: line.quantity - missing, move: 'unsell' as const, writtenOff: missing };
       });
     } else {
       stock = order.items.map((line) => ({ sku: line.sku, quantity: line.quantity, move: 'release' as const }));
