@@ -150,6 +150,7 @@ export async function completePick(orderId: string, packages: { weightGrams: num
   if (!order) throw new DomainError('NOT_FOUND', 'There is no such pick task');
   // Repeating a call that succeeded is harmless (API.md): answer with the order as it is.
   if (hasReached(order.status, 'PACKED')) return order;
+  if (order.status === 'PICKING' && order.cancelRequestedAt) throw new DomainError('INVALID_STATE', 'The order is being cancelled; do not pack it');
   throw new DomainError('INVALID_STATE', `The order is ${order.status}, not PICKING`);
 }
 
