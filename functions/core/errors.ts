@@ -15,8 +15,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNKNOWN_SKU'
   | 'IDEMPOTENCY_KEY_REUSED'
-  | 'CURRENCY_MISMATCH'
-  | 'TOO_MANY_REQUESTS';
+  | 'CURRENCY_MISMATCH';
 
 const STATUS: Record<ErrorCode, number> = {
   VALIDATION_ERROR: 400,
@@ -32,7 +31,6 @@ const STATUS: Record<ErrorCode, number> = {
   UNKNOWN_SKU: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
   CURRENCY_MISMATCH: 422,
-  TOO_MANY_REQUESTS: 429,
 };
 
 const TITLE: Record<ErrorCode, string> = {
@@ -49,7 +47,6 @@ const TITLE: Record<ErrorCode, string> = {
   UNKNOWN_SKU: 'Unknown SKU',
   IDEMPOTENCY_KEY_REUSED: 'Idempotency key reused',
   CURRENCY_MISMATCH: 'Currency mismatch',
-  TOO_MANY_REQUESTS: 'Too many requests',
 };
 
 export class DomainError extends Error {
