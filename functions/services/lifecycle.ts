@@ -148,22 +148,32 @@ export async function completePick(orderId: string, packages: { weightGrams: num
   }
   const order = await getOrder(orderId);
   if (!order) throw new DomainError('NOT_FOUND', 'There is no such pick task');
-  // Repeating a call that succeeded is harmless (API.md): answer with the order as it is.
-  if (hasReached(order.status, 'PACKED')) return order;
+  // Repeating a call that succeeded is harmless (API.md), and re-sends the signal a
+  // crash may have lost after the write.
+  if (hasReached(order.status, 'PACKED')) {
+    await signalOpenTask(order);
+    return order;
+  }
   if (order.status === 'PICKING' && order.cancelRequestedAt) throw new DomainError('INVALID_STATE', 'The order is being cancelled; do not pack it');
   throw new DomainError('INVALID_STATE', `The order is ${order.status}, not PICKING`);
 }
 
 /** The customer confirms receipt while SHIPPED or DELIVERED. */
 export async function confirmReceipt(order: StoredOrder): Promise<StoredOrder> {
-  if (order.status === 'COMPLETED') return order;
+  if (order.status === 'COMPLETED') {
+    await signalOpenTask(order);
+    return order;
+  }
   const completed = await transition(order.orderId, { to: 'COMPLETED', from: ['SHIPPED', 'DELIVERED'] });
   if (completed) {
     await signalOpenTask(completed);
     return completed;
   }
   const current = await getOrder(order.orderId);
-  if (current?.status === 'COMPLETED') return current;
+  if (current?.status === 'COMPLETED') {
+    await signalOpenTask(current);
+    return current;
+  }
   throw new DomainError('INVALID_STATE', `The order is ${current?.status ?? order.status}; receipt can be confirmed once it has shipped`);
 }
 
@@ -181,22 +191,20 @@ export async function applyCarrierEvent(event: CarrierEvent): Promise<CarrierOut
   // Optimistic append guarded by the shipment's event count, so concurrent events
   // for one parcel are all kept.
   let order: StoredOrder | null = null;
-  for (let attempt = 0; attempt < 10; attempt++) {
+  for (let attempt = 0; attempt < 10 && !order; attempt++) {
     const current = await getOrder(orderId);
     if (!current?.shipment) return 'unknown-tracking';
-    const events = [...current.shipment.events, incoming];
-    order = await appendShipmentEvent(current, events);
-    if (order) break;
+    const known = current.shipment.events.some((e) => e.status === incoming.status && e.occurredAt === incoming.occurredAt);
+    // The same event applied again (a retried webhook after a crash) is not added twice.
+    order = known ? current : await appendShipmentEvent(current, [...current.shipment.events, incoming]);
   }
   if (!order) throw new Error('carrier event could not be recorded after retries');
 
   const isLatest = latestCarrierStatus(order.shipment!.events) === 'DELIVERED' && incoming.status === 'DELIVERED';
-  if (isLatest && order.status === 'SHIPPED') {
-    const delivered = await transition(orderId, { to: 'DELIVERED' });
-    if (delivered) await signalOpenTask(delivered);
-    return 'delivered';
-  }
-  return 'recorded';
+  if (!isLatest) return 'recorded';
+  const delivered = (order.status === 'SHIPPED' ? await transition(orderId, { to: 'DELIVERED' }) : null) ?? (await getOrder(orderId));
+  if (delivered) await signalOpenTask(delivered);
+  return 'delivered';
 }
 
 async function appendShipmentEvent(current: Order, events: ShipmentEvent[]): Promise<StoredOrder | null> {

@@ -192,6 +192,10 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
         return delivery ? (sendJson(res, 200, { delivered: delivery }), true) : notFound();
       }
     }
+    if (method === 'POST' && parts[1] === 'shipments' && parts.length === 2 && sandbox.carrierDown) {
+      problem(res, 503, 'CARRIER_UNAVAILABLE', 'Carrier unavailable', 'The sandbox carrier is down');
+      return true;
+    }
     if (method === 'POST' && parts[1] === 'shipments' && parts.length === 2) {
       const input = json() as { orderId: string };
       return sendJson(res, 200, sandbox.book(input.orderId)), true;

@@ -86,6 +86,9 @@ export class Sandbox {
     });
   }
 
+  /** While true, the carrier refuses bookings (an outage), to exercise the shipping deadline. */
+  carrierDown = false;
+
   book(orderId: string): SandboxShipment {
     const existing = this.shipmentsByOrder.get(orderId);
     if (existing) return this.shipments.get(existing)!;

@@ -117,10 +117,27 @@ function replaceToken(value: Json, token: string): Json {
   return value;
 }
 
+/**
+ * Faults a test can inject into the service, to prove the system survives them
+ * without any hook in the functions' own code.
+ */
+export interface Faults {
+  /**
+   * How many SendTask* calls answer a 500 (a callback lost in a crash), keyed by
+   * execution name, or by `name/StateName` for one state's task only.
+   */
+  failSignals: Map<string, number>;
+  /** How many StartExecution calls answer a 500 (a crash between the order write and the start). */
+  failStarts: number;
+  /** Send every task message twice (SQS at-least-once delivery). */
+  duplicateMessages: boolean;
+}
+
 export interface StepFunctionsServer {
   endpoint: string;
   stateMachineArn: string;
   executions: Map<string, Execution>;
+  faults: Faults;
   stop(): Promise<void>;
 }
 
@@ -139,6 +156,17 @@ export async function startStepFunctionsServer(options: {
   const byArn = new Map<string, Execution>();
   const tasks = new Map<string, OpenTask>();
   const closedTokens = new Set<string>();
+  const faults: Faults = { failSignals: new Map(), failStarts: 0, duplicateMessages: false };
+  const injectSignalFault = (task: OpenTask) => {
+    const name = byArn.get(task.executionArn)!.name;
+    for (const key of [`${name}/${task.state}`, name]) {
+      const left = faults.failSignals.get(key) ?? 0;
+      if (left > 0) {
+        faults.failSignals.set(key, left - 1);
+        throw new ApiError('InternalFailure', 'Injected fault: the service failed this call', 500);
+      }
+    }
+  };
 
   const record = (execution: Execution, type: string, details: Record<string, unknown> = {}) => {
     const id = execution.history.length + 1;
@@ -183,9 +211,9 @@ export async function startStepFunctionsServer(options: {
     if (heartbeatSeconds) task.heartbeatTimer = timer(() => task.expire('States.HeartbeatTimeout'), heartbeatSeconds);
     record(execution, 'TaskScheduled', { taskScheduledEventDetails: { resourceType: 'sqs', resource: 'sendMessage.waitForTaskToken', parameters: JSON.stringify(params), timeoutInSeconds: timeoutSeconds } });
     try {
-      await options.sqs.send(
-        new SendMessageCommand({ QueueUrl: params.QueueUrl as string, MessageBody: typeof body === 'string' ? body : JSON.stringify(body) }),
-      );
+      const message = new SendMessageCommand({ QueueUrl: params.QueueUrl as string, MessageBody: typeof body === 'string' ? body : JSON.stringify(body) });
+      await options.sqs.send(message);
+      if (faults.duplicateMessages) await options.sqs.send(message);
     } catch (error) {
       closeTask(token);
       throw new TaskError('SQS.SdkClientException', (error as Error).message);
@@ -269,6 +297,10 @@ export async function startStepFunctionsServer(options: {
   const actions: Record<string, (body: Record<string, unknown>) => unknown> = {
     StartExecution(body) {
       if (body.stateMachineArn !== stateMachineArn) throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`);
+      if (faults.failStarts > 0) {
+        faults.failStarts -= 1;
+        throw new ApiError('InternalFailure', 'Injected fault: the service failed this call', 500);
+      }
       const name = typeof body.name === 'string' ? body.name : randomBytes(16).toString('hex');
       if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new ApiError('InvalidName', `Invalid Name: '${name}'`);
       const execution = startExecution(name, typeof body.input === 'string' ? body.input : '{}');
@@ -306,6 +338,7 @@ export async function startStepFunctionsServer(options: {
     },
     SendTaskSuccess(body) {
       const [token, task] = openTask(body.taskToken);
+      injectSignalFault(task);
       let output: Json;
       try {
         output = JSON.parse(String(body.output)) as Json;
@@ -319,6 +352,7 @@ export async function startStepFunctionsServer(options: {
     },
     SendTaskFailure(body) {
       const [token, task] = openTask(body.taskToken);
+      injectSignalFault(task);
       closeTask(token);
       const error = typeof body.error === 'string' ? body.error : 'States.TaskFailed';
       const cause = typeof body.cause === 'string' ? body.cause : '';
@@ -362,6 +396,7 @@ export async function startStepFunctionsServer(options: {
     endpoint: `http://127.0.0.1:${port}`,
     stateMachineArn,
     executions,
+    faults,
     async stop() {
       for (const token of [...tasks.keys()]) closeTask(token);
       for (const execution of executions.values()) if (execution.status === 'RUNNING') execution.abort?.();

@@ -26,7 +26,8 @@ export function useLocalStack(options: LocalStackOptions = {}): Api {
       port: 0,
       log: () => undefined,
       ...options,
-      env: { POWERTOOLS_LOG_LEVEL: 'ERROR', ...options.env },
+      // Failure-path tests log errors on purpose; TEST_LOG_LEVEL=ERROR shows them.
+      env: { POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT', ...options.env },
     });
     const tokens = new Map<string, string>();
     Object.assign(api, {

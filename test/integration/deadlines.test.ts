@@ -1,9 +1,9 @@
 /** Deadlines: an unpaid order times out and releases its stock; a delivered one completes by itself. */
 import { describe, expect, it } from 'vitest';
-import { useLocalStack } from '../helpers/local-stack.js';
+import { eventually, useLocalStack } from '../helpers/local-stack.js';
 import { deliver, getOrder, pay, paymentIdOf, pickAndShip, placeOrder, product, stockOf, waitForStatus } from '../helpers/shop.js';
 
-const api = useLocalStack({ env: { PAYMENT_TIMEOUT_SECONDS: '3', AUTO_CONFIRM_SECONDS: '2' } });
+const api = useLocalStack({ env: { PAYMENT_TIMEOUT_SECONDS: '3', AUTO_CONFIRM_SECONDS: '2' }, visibilityTimeoutSeconds: 1 });
 
 describe('deadlines', () => {
   it('cancels an unpaid order at PAYMENT_TIMEOUT_SECONDS and releases its stock; a late payment is refunded', async () => {
@@ -30,14 +30,22 @@ describe('deadlines', () => {
     expect(await stockOf(api, sku)).toEqual({ available: 5, reserved: 0, sold: 0 });
   });
 
-  it('completes a delivered, unconfirmed order after AUTO_CONFIRM_SECONDS', async () => {
+  it('completes a delivered, unconfirmed order after AUTO_CONFIRM_SECONDS, even if its callback is lost once', async () => {
     const sku = await product(api, 5);
     const { body } = await placeOrder(api, 'uma', [{ sku, quantity: 1 }]);
+    // The auto-complete worker's callback fails once (3 SDK attempts): its message comes back.
+    api.stack.stepFunctions.faults.failSignals.set(`${body.orderId}/AutoComplete`, 3);
     await pay(api, 'uma', body.orderId);
     const shipped = await pickAndShip(api, 'uma', body.orderId);
     await deliver(api, 'uma', body.orderId, shipped.shipment.trackingNumber);
     const completed = await waitForStatus(api, 'uma', body.orderId, 'COMPLETED', 15_000);
     expect(completed.history.map((h: { status: string }) => h.status)).toEqual(['PENDING_PAYMENT', 'PAID', 'PICKING', 'PACKED', 'SHIPPED', 'DELIVERED', 'COMPLETED']);
     expect(await stockOf(api, sku)).toEqual({ available: 4, reserved: 0, sold: 1 });
+    const execution = await eventually(async () => {
+      const found = api.stack.stepFunctions.executions.get(body.orderId);
+      return found?.status === 'SUCCEEDED' ? found : null;
+    });
+    expect(api.stack.stepFunctions.faults.failSignals.get(`${body.orderId}/AutoComplete`)).toBe(0);
+    expect(execution.status).toBe('SUCCEEDED');
   });
 });

@@ -1,0 +1,45 @@
+/** Picking and shipping deadlines: what happens when the warehouse or the carrier never answers. */
+import { describe, expect, it } from 'vitest';
+import { eventually, useLocalStack } from '../helpers/local-stack.js';
+import { getOrder, pay, placeOrder, product, stockOf, waitForStatus, warehouse } from '../helpers/shop.js';
+
+const api = useLocalStack({ env: { PICKING_TIMEOUT_SECONDS: '2', SHIPPING_TIMEOUT_SECONDS: '1' }, visibilityTimeoutSeconds: 1 });
+
+describe('stage deadlines', () => {
+  it('a pick task not completed by PICKING_TIMEOUT_SECONDS cancels the order as OUT_OF_STOCK, refunded, stock back', async () => {
+    const sku = await product(api, 4);
+    const { body } = await placeOrder(api, 'pia', [{ sku, quantity: 2 }]);
+    const picking = await pay(api, 'pia', body.orderId);
+    const cancelled = await waitForStatus(api, 'pia', body.orderId, 'CANCELLED', 15_000);
+    expect(cancelled.cancellation.reason).toBe('OUT_OF_STOCK');
+    expect(cancelled.payment.status).toBe('REFUNDED');
+    expect(api.stack.sandbox.payments.get(picking.payment.paymentId)?.refunds).toBe(1);
+    // Nothing was counted missing, so nothing is written off.
+    expect(await stockOf(api, sku)).toEqual({ available: 4, reserved: 0, sold: 0 });
+    const tasks = await api.request('GET', '/warehouse/tasks', { token: await warehouse(api) });
+    expect(tasks.body.items.map((t: { orderId: string }) => t.orderId)).not.toContain(body.orderId);
+  });
+
+  it('a carrier that cannot be booked by SHIPPING_TIMEOUT_SECONDS (after 3 retries) leaves the order PACKED and the execution failed for an operator', async () => {
+    const sku = await product(api, 4);
+    const { body } = await placeOrder(api, 'sam', [{ sku, quantity: 1 }]);
+    await pay(api, 'sam', body.orderId);
+    api.stack.sandbox.carrierDown = true;
+    try {
+      const reply = await api.request('POST', `/warehouse/tasks/${body.orderId}/complete`, { token: await warehouse(api) });
+      expect(reply.status).toBe(200);
+      const execution = await eventually(async () => {
+        const found = api.stack.stepFunctions.executions.get(body.orderId);
+        return found && found.status !== 'RUNNING' ? found : null;
+      }, 30_000, 'the execution to stop');
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'Shipping.Stuck' });
+      const order = await getOrder(api, 'sam', body.orderId);
+      expect(order.status).toBe('PACKED');
+      expect(order.shipment).toBeNull();
+      // Paid goods stay sold: an operator ships them by hand or refunds.
+      expect(await stockOf(api, sku)).toEqual({ available: 3, reserved: 0, sold: 1 });
+    } finally {
+      api.stack.sandbox.carrierDown = false;
+    }
+  });
+});
