@@ -50,6 +50,34 @@ describe('cancellation', () => {
   });
 });
 
+describe('a cancel racing a payment', () => {
+  it('always ends in one consistent outcome: cancelled, refunded once, stock whole', async () => {
+    const sku = await product(api, 20);
+    const orders = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const customer = `racer-${i}`;
+        const { body } = await placeOrder(api, customer, [{ sku, quantity: 2 }]);
+        const paymentId = await paymentIdOf(api, customer, body.orderId);
+        const token = await api.token(customer);
+        // Fire both at once; alternate which one leaves first.
+        const pay = () => api.request('POST', `/sandbox/payments/${paymentId}/succeed`);
+        const cancel = () => api.request('POST', `/orders/${body.orderId}/cancel`, { token });
+        const [a, b] = i % 2 ? [pay(), cancel()] : [cancel(), pay()];
+        await Promise.all([a, b]);
+        return { customer, orderId: body.orderId as string, paymentId };
+      }),
+    );
+    for (const { customer, orderId, paymentId } of orders) {
+      const order = await waitForStatus(api, customer, orderId, 'CANCELLED');
+      expect(order.cancellation.reason).toBe('CUSTOMER_CANCELLED');
+      expect(order.payment.status).toBe('REFUNDED');
+      expect(api.stack.sandbox.payments.get(paymentId)?.refunds).toBe(1);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await stockOf(api, sku)).toEqual({ available: 20, reserved: 0, sold: 0 });
+  });
+});
+
 describe('payment failures', () => {
   it('payment.failed cancels with PAYMENT_FAILED and releases stock', async () => {
     const sku = await product(api, 3);
