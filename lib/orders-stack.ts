@@ -7,6 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { HttpApi, HttpMethod, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -20,7 +23,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
-import { deadlineVariables, httpFunctions, stageQueues, stateMachine as machineSpec, table as tableSpec, type HttpFunction } from './topology.js';
+import { deadlineVariables, httpFunctions, scheduledFunctions, stageQueues, stateMachine as machineSpec, table as tableSpec, type HttpFunction } from './topology.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
@@ -82,11 +85,22 @@ export class OrdersStack extends Stack {
     }
 
     const queues = new Map<string, Queue>();
+    const deadLetterQueues = new Map<string, Queue>();
     for (const spec of stageQueues) {
       const dlq = new Queue(this, `${spec.id}Dlq`, {
         retentionPeriod: Duration.days(14),
         encryption: QueueEncryption.SQS_MANAGED,
         enforceSSL: true,
+      });
+      deadLetterQueues.set(spec.id, dlq);
+      // Any message in a DLQ is an order that stopped moving: page someone.
+      new Alarm(this, `${spec.id}DlqAlarm`, {
+        alarmDescription: `Messages of the ${spec.id} stage failed ${spec.maxReceiveCount} times; see GET /ops/dead-letters.`,
+        metric: dlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
       });
       queues.set(
         spec.id,
@@ -144,11 +158,24 @@ export class OrdersStack extends Stack {
       ...(needs.includes('paymentWebhookSecret') ? { PAYMENT_WEBHOOK_SECRET_ARN: paymentSecret.secretArn } : {}),
       ...(needs.includes('carrierWebhookSecret') ? { CARRIER_WEBHOOK_SECRET_ARN: carrierSecret.secretArn } : {}),
       ...(needs.includes('jwtVerifier') ? { JWT_ISSUER: issuer, JWT_AUDIENCE: client.userPoolClientId } : {}),
+      ...(needs.includes('stageQueues')
+        ? Object.fromEntries(
+            stageQueues.flatMap((spec) => [
+              [`QUEUE_URL_${spec.id.toUpperCase()}`, queues.get(spec.id)!.queueUrl],
+              [`DLQ_URL_${spec.id.toUpperCase()}`, deadLetterQueues.get(spec.id)!.queueUrl],
+            ]),
+          )
+        : {}),
     });
     const grant = (fn: NodejsFunction, id: string, needs: HttpFunction['needs'] = []) => {
       if (id !== 'health') table.grantReadWriteData(fn);
       if (needs.includes('stateMachine')) machine.grantTaskResponse(fn);
-      if (id === 'orders') machine.grantStartExecution(fn);
+      if (id === 'orders' || id === 'ops' || id === 'reconciler') machine.grantStartExecution(fn);
+      if (id === 'ops' || id === 'reconciler') machine.grantRead(fn);
+      if (needs.includes('stageQueues')) {
+        for (const dlq of deadLetterQueues.values()) dlq.grantConsumeMessages(fn);
+        for (const queue of queues.values()) queue.grantSendMessages(fn);
+      }
       if (needs.includes('paymentWebhookSecret')) paymentSecret.grantRead(fn);
       if (needs.includes('carrierWebhookSecret')) carrierSecret.grantRead(fn);
     };
@@ -172,6 +199,12 @@ export class OrdersStack extends Stack {
       const fn = new OrdersFunction(this, `${spec.id}Worker`, spec.worker, environmentFor(spec.needs));
       grant(fn, spec.id, spec.needs);
       fn.addEventSource(new SqsEventSource(queues.get(spec.id)!, { batchSize: spec.batchSize, reportBatchItemFailures: true }));
+    }
+
+    for (const spec of scheduledFunctions) {
+      const fn = new OrdersFunction(this, `${spec.id}Function`, spec.entry, environmentFor(spec.needs));
+      grant(fn, spec.id, spec.needs);
+      new Rule(this, `${spec.id}Schedule`, { schedule: Schedule.rate(Duration.minutes(spec.everyMinutes)), targets: [new LambdaFunction(fn)] });
     }
 
     new CfnOutput(this, 'ApiUrl', { value: api.apiEndpoint });

@@ -17,7 +17,7 @@ export interface HttpFunction {
   entry: string;
   routes: HttpRoute[];
   /** Environment the function needs beyond the common set. */
-  needs?: ('stateMachine' | 'paymentProvider' | 'carrier' | 'paymentWebhookSecret' | 'carrierWebhookSecret' | 'jwtVerifier')[];
+  needs?: ('stateMachine' | 'paymentProvider' | 'carrier' | 'paymentWebhookSecret' | 'carrierWebhookSecret' | 'jwtVerifier' | 'stageQueues')[];
 }
 
 export interface StageQueue {
@@ -39,6 +39,7 @@ export const table = {
   indexes: [
     { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
     { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    { name: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
   ],
 } as const;
 
@@ -91,6 +92,18 @@ export const httpFunctions: HttpFunction[] = [
       route('POST', '/warehouse/tasks/{orderId}/shortage'),
     ],
   },
+  {
+    // Not in API.md: operators' routes (dead letters, reconciliation on demand).
+    id: 'ops',
+    entry: 'functions/http/ops.ts',
+    needs: ['stateMachine', 'stageQueues'],
+    routes: [route('GET', '/ops/dead-letters'), route('POST', '/ops/dead-letters/{stage}/redrive'), route('POST', '/ops/reconcile')],
+  },
+];
+
+/** Functions run on a schedule (EventBridge on AWS, a timer locally). */
+export const scheduledFunctions = [
+  { id: 'reconciler', entry: 'functions/workers/reconciler.ts', everyMinutes: 5, needs: ['stateMachine'] as HttpFunction['needs'] },
 ];
 
 export const stageQueues: StageQueue[] = [

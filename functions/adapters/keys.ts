@@ -15,8 +15,20 @@ export const customerPartition = (customerId: string) => `CUSTOMER#${customerId}
 export const GSI2 = 'gsi2';
 export const openPickTasksPartition = 'PICKTASK#OPEN';
 
+/**
+ * GSI3 is sparse too: orders that are not final, sharded so that busy days do not
+ * write one hot partition. The reconciler reads it to find stranded orders.
+ */
+export const GSI3 = 'gsi3';
+export const OPEN_ORDER_SHARDS = 8;
+export function openOrderPartition(orderId: string): string {
+  let hash = 0;
+  for (const char of orderId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return `OPEN#${hash % OPEN_ORDER_SHARDS}`;
+}
+
 /** Storage attributes that are not part of any domain object. */
-export const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'expiresAt', 'type'] as const;
+export const STORAGE_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk', 'expiresAt', 'type'] as const;
 
 export function tableName(): string {
   const name = process.env.TABLE_NAME;

@@ -11,8 +11,8 @@ import {
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { dynamo } from './aws-clients.js';
-import { customerPartition, GSI1, GSI2, STORAGE_ATTRIBUTES, keys, openPickTasksPartition, tableName } from './keys.js';
-import { allowedPredecessors, type CancellationReason, type Order, type OrderStatus, type Stage } from '../core/order.js';
+import { customerPartition, GSI1, GSI2, GSI3, OPEN_ORDER_SHARDS, STORAGE_ATTRIBUTES, keys, openOrderPartition, openPickTasksPartition, tableName } from './keys.js';
+import { allowedPredecessors, FINAL_STATUSES, type CancellationReason, type Order, type OrderStatus, type Stage } from '../core/order.js';
 
 const TABLE = tableName();
 type Item = Record<string, NativeAttributeValue>;
@@ -89,6 +89,24 @@ export async function listOpenPickTasks(limit = 100) {
   return (out.Items ?? []).map(toOrder);
 }
 
+/** Open (not final) orders created before `before`, oldest first, across all shards. */
+export async function listOpenOrders(before: string, limitPerShard = 100): Promise<StoredOrder[]> {
+  const shards = await Promise.all(
+    Array.from({ length: OPEN_ORDER_SHARDS }, (_, shard) =>
+      dynamo.send(
+        new QueryCommand({
+          TableName: TABLE,
+          IndexName: GSI3,
+          KeyConditionExpression: 'gsi3pk = :p AND gsi3sk < :before',
+          ExpressionAttributeValues: { ':p': `OPEN#${shard}`, ':before': before },
+          Limit: limitPerShard,
+        }),
+      ),
+    ),
+  );
+  return shards.flatMap((out) => (out.Items ?? []).map(toOrder)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+}
+
 export type StockMove = 'reserve' | 'sell' | 'release' | 'unsell';
 
 export interface StockLine {
@@ -126,6 +144,8 @@ export async function createOrder(order: Order, idempotency: { key: string; requ
     type: 'order',
     gsi1pk: customerPartition(order.customerId),
     gsi1sk: `${order.createdAt}#${order.orderId}`,
+    gsi3pk: openOrderPartition(order.orderId),
+    gsi3sk: `${order.createdAt}#${order.orderId}`,
   };
   const idempotencyItem: Item = {
     ...keys.idempotency(order.customerId, idempotency.key),
@@ -209,7 +229,9 @@ export async function transition(orderId: string, change: Transition): Promise<S
     values[':c'] = { reason: change.reason, at: now };
   }
   sets.push(...assignments(change.set ?? {}, names, values, 's'));
-  const removes = (change.remove ?? []).map((attribute, i) => {
+  // A final order leaves the open-orders index (nothing is left to reconcile).
+  const remove = [...(change.remove ?? []), ...(FINAL_STATUSES.includes(change.to) ? ['gsi3pk', 'gsi3sk'] : [])];
+  const removes = remove.map((attribute, i) => {
     names[`#r${i}`] = attribute;
     return `#r${i}`;
   });

@@ -4,6 +4,8 @@
  * done or overtaken: it is reported, not thrown, so callers stay idempotent.
  */
 import {
+  DescribeExecutionCommand,
+  ExecutionDoesNotExist,
   InvalidToken,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
@@ -47,15 +49,37 @@ export interface WorkflowInput {
   deadlines: Deadlines;
 }
 
+function stateMachineArn(): string {
+  const arn = process.env.STATE_MACHINE_ARN;
+  if (!arn) throw new Error('Missing required environment variable STATE_MACHINE_ARN');
+  return arn;
+}
+
 /** Starts the order's execution, named by the order id; starting it again is a no-op. */
 export async function startOrderWorkflow(input: WorkflowInput): Promise<void> {
-  const stateMachineArn = process.env.STATE_MACHINE_ARN;
-  if (!stateMachineArn) throw new Error('Missing required environment variable STATE_MACHINE_ARN');
   try {
-    await sfn.send(new StartExecutionCommand({ stateMachineArn, name: input.orderId, input: JSON.stringify(input) }));
+    await sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn(), name: input.orderId, input: JSON.stringify(input) }));
   } catch (error) {
     // Same name, different input (e.g. deadlines changed since): it runs already.
     if (error instanceof ExecutionAlreadyExists) return;
+    throw error;
+  }
+}
+
+export interface ExecutionState {
+  status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
+  error?: string;
+  cause?: string;
+}
+
+/** The order's execution, or null when none was ever started. */
+export async function describeOrderWorkflow(orderId: string): Promise<ExecutionState | null> {
+  const executionArn = `${stateMachineArn().replace(':stateMachine:', ':execution:')}:${orderId}`;
+  try {
+    const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return { status: out.status as ExecutionState['status'], error: out.error, cause: out.cause };
+  } catch (error) {
+    if (error instanceof ExecutionDoesNotExist) return null;
     throw error;
   }
 }

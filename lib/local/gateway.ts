@@ -169,6 +169,10 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
     }
     if (parts[0] !== 'sandbox') return false;
     const notFound = () => (problem(res, 404, 'NOT_FOUND', 'Not found', 'No such sandbox payment or shipment'), true);
+    if (method === 'POST' && parts[1] === 'payments' && parts.length === 2 && sandbox.paymentsDown) {
+      problem(res, 503, 'PROVIDER_UNAVAILABLE', 'Provider unavailable', 'The sandbox payment provider is down');
+      return true;
+    }
     if (method === 'POST' && parts[1] === 'payments' && parts.length === 2) {
       const input = json() as { orderId: string; amountMinor: number; currency: string };
       return sendJson(res, 200, sandbox.createPayment(input)), true;

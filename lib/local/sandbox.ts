@@ -40,6 +40,9 @@ export class Sandbox {
     private readonly secrets: { payment: string; carrier: string },
   ) {}
 
+  /** While true, the provider refuses to create payments (an outage), to exercise retries and DLQs. */
+  paymentsDown = false;
+
   createPayment(input: { orderId: string; amountMinor: number; currency: string }): SandboxPayment {
     const existing = this.paymentsByOrder.get(input.orderId);
     if (existing) return this.payments.get(existing)!;

@@ -8,12 +8,12 @@
 import { readFile } from 'node:fs/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import { httpFunctions, stageQueues, stateMachine } from '../topology.js';
+import { httpFunctions, scheduledFunctions, stageQueues, stateMachine } from '../topology.js';
 import { createTable, startDynamoLocal } from './dynamodb-local.js';
 import { startEventSource } from './event-source.js';
 import { startGateway, type GatewayRoute } from './gateway.js';
 import { createIssuer } from './issuer.js';
-import { loadHandler } from './lambda-context.js';
+import { lambdaContext, loadHandler } from './lambda-context.js';
 import { freePort } from './ports.js';
 import { Sandbox } from './sandbox.js';
 import { startStepFunctionsServer, type StepFunctionsServer } from './stepfunctions-server.js';
@@ -98,6 +98,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       POWERTOOLS_METRICS_DISABLED: 'true',
       PAYMENT_WEBHOOK_SECRET: process.env.PAYMENT_WEBHOOK_SECRET ?? DEFAULT_SECRETS.PAYMENT_WEBHOOK_SECRET,
       CARRIER_WEBHOOK_SECRET: process.env.CARRIER_WEBHOOK_SECRET ?? DEFAULT_SECRETS.CARRIER_WEBHOOK_SECRET,
+      ...Object.fromEntries(
+        Object.entries(queues).flatMap(([stage, q]) => [
+          [`QUEUE_URL_${stage.toUpperCase()}`, q.url],
+          [`DLQ_URL_${stage.toUpperCase()}`, q.dlqUrl],
+        ]),
+      ),
       ...options.env,
     });
     const sandbox = new Sandbox(url, { payment: process.env.PAYMENT_WEBHOOK_SECRET!, carrier: process.env.CARRIER_WEBHOOK_SECRET! });
@@ -116,6 +122,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           log(`event source ${queue.id}: ${(error as Error).message}`),
         ),
       );
+    }
+    // Scheduled functions: a timer stands in for the EventBridge schedule.
+    for (const scheduled of scheduledFunctions) {
+      const handler = await loadHandler(scheduled.entry);
+      const seconds = Number(process.env.RECONCILE_INTERVAL_SECONDS ?? scheduled.everyMinutes * 60);
+      const timer = setInterval(() => {
+        handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext(scheduled.id)).catch((error: Error) =>
+          log(`scheduled ${scheduled.id} failed: ${error.message}`),
+        );
+      }, seconds * 1000);
+      timer.unref();
+      stoppers.push(async () => clearInterval(timer));
     }
     const gateway = await startGateway({ port, routes, issuer, sandbox, log });
     stoppers.push(() => gateway.stop());

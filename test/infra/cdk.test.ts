@@ -2,7 +2,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { httpFunctions, stageQueues } from '../../lib/topology.js';
+import { httpFunctions, scheduledFunctions, stageQueues } from '../../lib/topology.js';
 import { OrdersStack } from '../../lib/orders-stack.js';
 
 let template: Template;
@@ -22,7 +22,7 @@ describe('the CDK stack', () => {
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       DeletionProtectionEnabled: true,
       SSESpecification: { SSEEnabled: true },
-      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' }), Match.objectLike({ IndexName: 'gsi2' })],
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' }), Match.objectLike({ IndexName: 'gsi2' }), Match.objectLike({ IndexName: 'gsi3' })],
     });
   });
 
@@ -39,13 +39,19 @@ describe('the CDK stack', () => {
 
   it('runs every function on Node 22, arm64, with tracing and source maps', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Runtime?.startsWith('nodejs'));
-    expect(functions).toHaveLength(httpFunctions.length + stageQueues.length);
+    expect(functions).toHaveLength(httpFunctions.length + stageQueues.length + scheduledFunctions.length);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
       expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
       expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBe('--enable-source-maps');
     }
+  });
+
+  it('alarms on every DLQ and runs the reconciler on a schedule', () => {
+    template.resourceCountIs('AWS::CloudWatch::Alarm', stageQueues.length);
+    template.allResourcesProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
   });
 
   it('maps each stage queue to its worker with ReportBatchItemFailures', () => {

@@ -1,0 +1,44 @@
+/**
+ * Operator routes (role `ops`), beyond API.md's contract: dead-letter queues and the
+ * stranded-order reconciler on demand. The executions themselves are watched in the
+ * Step Functions console (or ListExecutions locally).
+ */
+import { z } from 'zod';
+import { DomainError } from '../core/errors.js';
+import { peekDeadLetters, redriveDeadLetters, stageQueuesFromEnv } from '../adapters/dead-letters.js';
+import { reconcile } from '../services/reconcile.js';
+import { logger } from '../shared/powertools.js';
+import { httpHandler, json, route } from './http-handler.js';
+
+const QUEUES = stageQueuesFromEnv();
+const stageParams = z.strictObject({ stage: z.string().regex(/^[a-z]{1,32}$/) });
+
+function queueOf(stage: string) {
+  const queue = QUEUES.find((q) => q.stage === stage);
+  if (!queue) throw new DomainError('NOT_FOUND', `No stage ${stage}; stages: ${QUEUES.map((q) => q.stage).join(', ')}`);
+  return queue;
+}
+
+export const handler = httpHandler({
+  'GET /ops/dead-letters': route({
+    access: ['ops'],
+    async handle() {
+      return json(200, { items: await Promise.all(QUEUES.map(peekDeadLetters)) });
+    },
+  }),
+  'POST /ops/dead-letters/{stage}/redrive': route({
+    access: ['ops'],
+    params: stageParams,
+    async handle({ params, principal }) {
+      const moved = await redriveDeadLetters(queueOf(params.stage));
+      logger.info('dead letters redriven', { stage: params.stage, moved, operator: principal!.sub });
+      return json(200, { stage: params.stage, moved });
+    },
+  }),
+  'POST /ops/reconcile': route({
+    access: ['ops'],
+    async handle() {
+      return json(200, await reconcile());
+    },
+  }),
+});

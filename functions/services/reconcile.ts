@@ -1,0 +1,57 @@
+/**
+ * The reconciler: finds orders that no workflow is driving, or that sit past a
+ * deadline without progress. It repairs what is safe (starting a missing execution,
+ * idempotent by name, with the payment time the order has left) and reports the rest,
+ * each with a log line and a metric, for an operator.
+ */
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { deadlines } from '../core/config.js';
+import { FINAL_STATUSES, type OrderStatus } from '../core/order.js';
+import { listOpenOrders } from '../adapters/orders.js';
+import { describeOrderWorkflow, startOrderWorkflow } from '../adapters/workflow.js';
+import { logger, metrics } from '../shared/powertools.js';
+
+const DEADLINES = deadlines();
+
+export interface ReconcileReport {
+  checked: number;
+  repaired: { orderId: string; action: 'started-missing-execution' }[];
+  stranded: { orderId: string; status: OrderStatus; problem: string }[];
+}
+
+export async function reconcile(now = new Date(), graceSeconds = Number(process.env.RECONCILE_GRACE_SECONDS ?? 60)): Promise<ReconcileReport> {
+  // Younger orders may still be inside their create request: leave them be.
+  const before = new Date(now.getTime() - graceSeconds * 1000).toISOString();
+  const orders = await listOpenOrders(before);
+  const report: ReconcileReport = { checked: orders.length, repaired: [], stranded: [] };
+
+  for (const order of orders) {
+    if (FINAL_STATUSES.includes(order.status)) continue;
+    const execution = await describeOrderWorkflow(order.orderId);
+    if (!execution) {
+      if (order.status === 'PENDING_PAYMENT') {
+        // The create path crashed between its two writes. The time left to pay is
+        // kept (at least 1 s, so an expired order times out and is cancelled).
+        const left = Math.max(1, Math.ceil((Date.parse(order.paymentDeadline) - now.getTime()) / 1000));
+        await startOrderWorkflow({ orderId: order.orderId, deadlines: { ...DEADLINES, paymentSeconds: left } });
+        report.repaired.push({ orderId: order.orderId, action: 'started-missing-execution' });
+      } else {
+        report.stranded.push({ orderId: order.orderId, status: order.status, problem: 'no workflow execution' });
+      }
+    } else if (execution.status !== 'RUNNING') {
+      report.stranded.push({
+        orderId: order.orderId,
+        status: order.status,
+        problem: `workflow ${execution.status.toLowerCase()}${execution.error ? `: ${execution.error}` : ''}, order not final`,
+      });
+    } else if (order.status === 'PENDING_PAYMENT' && Date.parse(order.paymentDeadline) + graceSeconds * 1000 < now.getTime()) {
+      report.stranded.push({ orderId: order.orderId, status: order.status, problem: 'past its payment deadline' });
+    }
+  }
+
+  for (const item of report.repaired) logger.warn('stranded order repaired', item);
+  for (const item of report.stranded) logger.error('stranded order needs an operator', item);
+  metrics.addMetric('StrandedOrdersRepaired', MetricUnit.Count, report.repaired.length);
+  metrics.addMetric('StrandedOrders', MetricUnit.Count, report.stranded.length);
+  return report;
+}

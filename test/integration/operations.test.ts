@@ -1,0 +1,120 @@
+/** What operators rely on: poison messages in DLQs (reported, listed, redriven) and the stranded-order reconciler. */
+import { StopExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventually, useLocalStack } from '../helpers/local-stack.js';
+import { getOrder, ops, orderBody, pay, paymentIdOf, placeOrder, product, stockOf } from '../helpers/shop.js';
+
+const api = useLocalStack({
+  visibilityTimeoutSeconds: 1,
+  env: { RECONCILE_GRACE_SECONDS: '0', POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'false' },
+});
+
+/** Everything the functions print (they run in this process), to search for log lines and metrics. */
+let output: string[] = [];
+const originals = { out: process.stdout.write.bind(process.stdout), err: process.stderr.write.bind(process.stderr) };
+beforeEach(() => {
+  output = [];
+  process.stdout.write = ((chunk: string | Uint8Array) => (output.push(String(chunk)), true)) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => (output.push(String(chunk)), true)) as typeof process.stderr.write;
+});
+afterEach(() => {
+  process.stdout.write = originals.out;
+  process.stderr.write = originals.err;
+});
+
+function jsonLines() {
+  return output.flatMap((chunk) => chunk.split('\n')).flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, any>];
+    } catch {
+      return [];
+    }
+  });
+}
+
+describe('poison messages', () => {
+  it('land in the stage DLQ after maxReceiveCount, reported with the order id, and can be redriven', async () => {
+    const sku = await product(api, 3);
+    api.stack.sandbox.paymentsDown = true;
+    let orderId: string;
+    try {
+      const placed = await placeOrder(api, 'pat', [{ sku, quantity: 1 }]);
+      orderId = placed.body.orderId;
+      const token = await ops(api);
+      const dead = await eventually(async () => {
+        const reply = await api.request('GET', '/ops/dead-letters', { token });
+        const payment = reply.body.items.find((q: { stage: string }) => q.stage === 'payment');
+        return payment.approximateCount === 1 ? payment : null;
+      }, 30_000, 'the payment message to reach its DLQ');
+      expect(dead.messages).toEqual([expect.objectContaining({ orderId, action: 'awaitPayment', receiveCount: expect.any(Number) })]);
+      // The order stays visible while its message waits in the DLQ.
+      const waiting = await getOrder(api, 'pat', orderId);
+      expect(waiting).toMatchObject({ status: 'PENDING_PAYMENT', payment: null });
+      const failures = jsonLines().filter((l) => l.message === 'stage message failed' && l.orderId === orderId);
+      expect(failures.length).toBeGreaterThanOrEqual(5);
+      expect(failures[0]).toMatchObject({ level: 'ERROR', stage: 'payment' });
+      const metricLines = jsonLines().filter((l) => l._aws?.CloudWatchMetrics && 'StageMessageFailed' in l);
+      expect(metricLines.length).toBeGreaterThanOrEqual(5);
+    } finally {
+      api.stack.sandbox.paymentsDown = false;
+    }
+
+    const token = await ops(api);
+    expect((await api.request('GET', '/ops/dead-letters', { token: await api.token('pat') })).status).toBe(403);
+    const redrive = await api.request('POST', '/ops/dead-letters/payment/redrive', { token });
+    expect(redrive.body).toEqual({ stage: 'payment', moved: 1 });
+    await pay(api, 'pat', orderId!);
+    expect(await stockOf(api, sku)).toEqual({ available: 2, reserved: 0, sold: 1 });
+    expect((await api.request('POST', '/ops/dead-letters/nope/redrive', { token })).status).toBe(404);
+  });
+});
+
+describe('stranded orders', () => {
+  it('an order written but never started (a crash between the two writes) is started by the reconciler', async () => {
+    const sku = await product(api, 3);
+    api.stack.stepFunctions.faults.failStarts = 3;
+    const crashed = await placeOrder(api, 'rex', [{ sku, quantity: 1 }]);
+    expect(crashed.status).toBe(500);
+    expect(crashed.body.code).toBe('INTERNAL_ERROR');
+    expect(await stockOf(api, sku)).toEqual({ available: 2, reserved: 1, sold: 0 });
+    const list = await api.request('GET', '/orders', { token: await api.token('rex') });
+    const orderId: string = list.body.items[0].orderId;
+    expect(api.stack.stepFunctions.executions.has(orderId)).toBe(false);
+
+    const report = await api.request('POST', '/ops/reconcile', { token: await ops(api) });
+    expect(report.status).toBe(200);
+    expect(report.body.repaired).toContainEqual({ orderId, action: 'started-missing-execution' });
+    expect(jsonLines().some((l) => l.message === 'stranded order repaired' && l.orderId === orderId)).toBe(true);
+    await paymentIdOf(api, 'rex', orderId);
+    await pay(api, 'rex', orderId);
+    const again = await api.request('POST', '/ops/reconcile', { token: await ops(api) });
+    expect(again.body.repaired.map((r: { orderId: string }) => r.orderId)).not.toContain(orderId);
+  });
+
+  it('a client retry with the same Idempotency-Key also restarts it', async () => {
+    const sku = await product(api, 3);
+    api.stack.stepFunctions.faults.failStarts = 3;
+    const key = 'retry-after-crash';
+    const token = await api.token('sue');
+    const first = await api.request('POST', '/orders', { token, body: orderBody([{ sku, quantity: 1 }]), headers: { 'idempotency-key': key } });
+    expect(first.status).toBe(500);
+    const retry = await api.request('POST', '/orders', { token, body: orderBody([{ sku, quantity: 1 }]), headers: { 'idempotency-key': key } });
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    await paymentIdOf(api, 'sue', retry.body.orderId);
+    expect(await stockOf(api, sku)).toEqual({ available: 2, reserved: 1, sold: 0 });
+  });
+
+  it('an order whose workflow ended early is reported for an operator, not touched', async () => {
+    const sku = await product(api, 3);
+    const { body } = await placeOrder(api, 'ted', [{ sku, quantity: 1 }]);
+    await paymentIdOf(api, 'ted', body.orderId);
+    const sfn = new SFNClient({ endpoint: api.stack.endpoints.sfn, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const executionArn = `${api.stack.stepFunctions.stateMachineArn.replace(':stateMachine:', ':execution:')}:${body.orderId}`;
+    await sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator.Stopped' }));
+    const report = await api.request('POST', '/ops/reconcile', { token: await ops(api) });
+    expect(report.body.stranded).toContainEqual({ orderId: body.orderId, status: 'PENDING_PAYMENT', problem: 'workflow aborted: Operator.Stopped, order not final' });
+    expect(jsonLines().some((l) => l.message === 'stranded order needs an operator' && l.orderId === body.orderId && l.level === 'ERROR')).toBe(true);
+    expect((await getOrder(api, 'ted', body.orderId)).status).toBe('PENDING_PAYMENT');
+  });
+});
