@@ -46,13 +46,17 @@ function describe(body: string | undefined): { orderId: string | null; action: s
 
 /** The DLQ's size and a peek at up to 10 messages (left visible: nothing is consumed). */
 export async function peekDeadLetters(queue: StageQueueUrls): Promise<{ stage: string; approximateCount: number; messages: DeadLetter[] }> {
-  const attributes = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+  const attributes = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queue.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
+  // Messages being looked at (or redriven) right now are still dead letters: count both.
+  const count = Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(attributes.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
   const { Messages = [] } = await sqs.send(
     new ReceiveMessageCommand({ QueueUrl: queue.dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 0, MessageSystemAttributeNames: ['All'] }),
   );
   return {
     stage: queue.stage,
-    approximateCount: Number(attributes.Attributes?.ApproximateNumberOfMessages ?? Messages.length),
+    approximateCount: Math.max(count, Messages.length),
     messages: Messages.map((m) => ({
       messageId: m.MessageId!,
       ...describe(m.Body),
