@@ -129,9 +129,11 @@ export function stockMoveUpdate({ sku, quantity, move, writtenOff = 0 }: StockLi
   return {
     TableName: TABLE,
     Key: keys.product(sku),
-    UpdateExpression: `SET ${from} = ${from} - :out, ${to} = ${to} + :q`,
+    // Written-off units are counted, so the ledger stays explainable:
+    // restocked = available + reserved + sold + writtenOff.
+    UpdateExpression: `SET ${from} = ${from} - :out, ${to} = ${to} + :q${writtenOff ? ', writtenOff = if_not_exists(writtenOff, :zero) + :w' : ''}`,
     ConditionExpression: `${from} >= :out`,
-    ExpressionAttributeValues: { ':q': quantity, ':out': quantity + writtenOff },
+    ExpressionAttributeValues: { ':q': quantity, ':out': quantity + writtenOff, ...(writtenOff ? { ':w': writtenOff, ':zero': 0 } : {}) },
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
   };
 }

@@ -6,19 +6,27 @@
 import { Webhook } from 'standardwebhooks';
 import { DomainError } from '../core/errors.js';
 
-export function verifyStandardWebhook(secret: string, rawBody: string, headers: Record<string, string | undefined>): string {
+/**
+ * `secrets` may hold several secrets separated by spaces or commas: during a rotation
+ * both the old and the new one verify, so nothing is dropped while providers switch.
+ */
+export function verifyStandardWebhook(secrets: string, rawBody: string, headers: Record<string, string | undefined>): string {
   const id = headers['webhook-id'];
   const timestamp = headers['webhook-timestamp'];
   const signature = headers['webhook-signature'];
   if (!id || !timestamp || !signature || id.length > 256) {
     throw new DomainError('INVALID_SIGNATURE', 'The webhook-id, webhook-timestamp and webhook-signature headers are required');
   }
-  try {
-    new Webhook(secret).verify(rawBody, { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature }, { jsonParse: false });
-  } catch {
-    throw new DomainError('INVALID_SIGNATURE', 'The webhook signature or timestamp does not verify');
+  const signed = { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature };
+  for (const secret of secrets.split(/[\s,]+/).filter(Boolean)) {
+    try {
+      new Webhook(secret).verify(rawBody, signed, { jsonParse: false });
+      return id;
+    } catch {
+      // try the next secret
+    }
   }
-  return id;
+  throw new DomainError('INVALID_SIGNATURE', 'The webhook signature or timestamp does not verify');
 }
 
 export function signStandardWebhook(secret: string, id: string, timestamp: Date, rawBody: string): string {

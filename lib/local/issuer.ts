@@ -3,13 +3,15 @@
  * JWKS served where Cognito serves it (`<issuer>/.well-known/jwks.json`), and
  * tokens with Cognito's claims (`sub`, `cognito:groups`, `iss`, `aud`, `exp`).
  */
-import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 
 export interface LocalIssuer {
   issuer: string;
   audience: string;
   jwks: { keys: JWK[] };
   issue(claims: { sub: string; groups?: string[] }, ttlSeconds?: number): Promise<string>;
+  /** Signs any claims with the issuer's real key: for tests of what the checks refuse. */
+  signRaw(claims: JWTPayload): Promise<string>;
 }
 
 export async function createIssuer(issuer: string, audience = 'orders-local'): Promise<LocalIssuer> {
@@ -29,6 +31,9 @@ export async function createIssuer(issuer: string, audience = 'orders-local'): P
         .setIssuedAt()
         .setExpirationTime(`${ttlSeconds}s`)
         .sign(privateKey);
+    },
+    signRaw(claims) {
+      return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid }).sign(privateKey);
     },
   };
 }

@@ -12,7 +12,7 @@ import { httpFunctions, scheduledFunctions, stageQueues, stateMachine } from '..
 import { createTable, startDynamoLocal } from './dynamodb-local.js';
 import { startEventSource } from './event-source.js';
 import { startGateway, type GatewayRoute } from './gateway.js';
-import { createIssuer } from './issuer.js';
+import { createIssuer, type LocalIssuer } from './issuer.js';
 import { lambdaContext, loadHandler } from './lambda-context.js';
 import { freePort } from './ports.js';
 import { Sandbox } from './sandbox.js';
@@ -36,6 +36,7 @@ export interface LocalStackOptions {
 export interface LocalStack {
   url: string;
   sandbox: Sandbox;
+  issuer: LocalIssuer;
   sqs: SQSClient;
   stepFunctions: StepFunctionsServer;
   queues: Record<string, { url: string; arn: string; dlqUrl: string; dlqArn: string }>;
@@ -141,6 +142,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       url,
       sandbox,
+      issuer,
       sqs,
       stepFunctions,
       queues,
