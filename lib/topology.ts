@@ -12,16 +12,28 @@ export interface HttpRoute {
   auth: 'jwt' | 'none';
 }
 
+/**
+ * Exactly which DynamoDB actions a function uses, and which indexes it queries: the
+ * CDK stack grants this and nothing more (transactions need the actions of the
+ * writes they contain).
+ */
+export interface TableAccess {
+  actions: ('GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'Query')[];
+  indexes?: ('gsi1' | 'gsi2' | 'gsi3')[];
+}
+
 export interface HttpFunction {
   id: string;
   entry: string;
   routes: HttpRoute[];
+  table?: TableAccess;
   /** Environment the function needs beyond the common set. */
   needs?: ('stateMachine' | 'paymentProvider' | 'carrier' | 'paymentWebhookSecret' | 'carrierWebhookSecret' | 'jwtVerifier' | 'stageQueues')[];
 }
 
 export interface StageQueue {
   id: string;
+  table: TableAccess;
   /** The ASL placeholder that receives this queue's URL. */
   substitution: string;
   worker: string;
@@ -51,6 +63,7 @@ export const httpFunctions: HttpFunction[] = [
     id: 'catalog',
     entry: 'functions/http/catalog.ts',
     needs: ['jwtVerifier'],
+    table: { actions: ['GetItem', 'Query', 'UpdateItem'], indexes: ['gsi1'] },
     routes: [
       route('GET', '/products', 'none'),
       route('GET', '/products/{sku}', 'none'),
@@ -62,6 +75,7 @@ export const httpFunctions: HttpFunction[] = [
     id: 'orders',
     entry: 'functions/http/orders.ts',
     needs: ['stateMachine', 'paymentProvider'],
+    table: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi1'] },
     routes: [
       route('POST', '/orders'),
       route('GET', '/orders'),
@@ -74,18 +88,21 @@ export const httpFunctions: HttpFunction[] = [
     id: 'paymentWebhooks',
     entry: 'functions/http/payment-webhooks.ts',
     needs: ['stateMachine', 'paymentProvider', 'paymentWebhookSecret'],
+    table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
     routes: [route('POST', '/webhooks/payments/{provider}', 'none')],
   },
   {
     id: 'carrierWebhooks',
     entry: 'functions/http/carrier-webhooks.ts',
     needs: ['stateMachine', 'carrierWebhookSecret'],
+    table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
     routes: [route('POST', '/webhooks/carriers/{carrier}', 'none')],
   },
   {
     id: 'warehouse',
     entry: 'functions/http/warehouse.ts',
     needs: ['stateMachine'],
+    table: { actions: ['GetItem', 'Query', 'UpdateItem'], indexes: ['gsi2'] },
     routes: [
       route('GET', '/warehouse/tasks'),
       route('POST', '/warehouse/tasks/{orderId}/complete'),
@@ -97,22 +114,29 @@ export const httpFunctions: HttpFunction[] = [
     id: 'ops',
     entry: 'functions/http/ops.ts',
     needs: ['stateMachine', 'stageQueues'],
+    table: { actions: ['Query'], indexes: ['gsi3'] },
     routes: [route('GET', '/ops/dead-letters'), route('POST', '/ops/dead-letters/{stage}/redrive'), route('POST', '/ops/reconcile')],
   },
 ];
 
 /** Functions run on a schedule (EventBridge on AWS, a timer locally). */
 export const scheduledFunctions = [
-  { id: 'reconciler', entry: 'functions/workers/reconciler.ts', everyMinutes: 5, needs: ['stateMachine'] as HttpFunction['needs'] },
+  {
+    id: 'reconciler',
+    entry: 'functions/workers/reconciler.ts',
+    everyMinutes: 5,
+    needs: ['stateMachine'] as HttpFunction['needs'],
+    table: { actions: ['Query'], indexes: ['gsi3'] } as TableAccess,
+  },
 ];
 
 export const stageQueues: StageQueue[] = [
-  { id: 'payment', substitution: 'PaymentQueueUrl', worker: 'functions/workers/payment.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'paymentProvider'] },
-  { id: 'picking', substitution: 'PickingQueueUrl', worker: 'functions/workers/picking.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
-  { id: 'shipping', substitution: 'ShippingQueueUrl', worker: 'functions/workers/shipping.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'carrier'] },
-  { id: 'delivery', substitution: 'DeliveryQueueUrl', worker: 'functions/workers/delivery.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
-  { id: 'receipt', substitution: 'ReceiptQueueUrl', worker: 'functions/workers/receipt.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
-  { id: 'compensation', substitution: 'CompensationQueueUrl', worker: 'functions/workers/compensation.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'paymentProvider'] },
+  { id: 'payment', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'PaymentQueueUrl', worker: 'functions/workers/payment.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'paymentProvider'] },
+  { id: 'picking', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'PickingQueueUrl', worker: 'functions/workers/picking.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
+  { id: 'shipping', table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] }, substitution: 'ShippingQueueUrl', worker: 'functions/workers/shipping.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'carrier'] },
+  { id: 'delivery', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'DeliveryQueueUrl', worker: 'functions/workers/delivery.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
+  { id: 'receipt', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'ReceiptQueueUrl', worker: 'functions/workers/receipt.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
+  { id: 'compensation', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'CompensationQueueUrl', worker: 'functions/workers/compensation.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'paymentProvider'] },
 ];
 
 export const stateMachine = {
@@ -128,3 +152,23 @@ export const deadlineVariables = [
   'SHIPPING_TIMEOUT_SECONDS',
   'DELIVERY_TIMEOUT_SECONDS',
 ] as const;
+
+/**
+ * Abuse limits (requests per second, steady and burst). API Gateway enforces them on
+ * AWS (stage default and per route); the local gateway enforces the same numbers.
+ */
+export interface Throttle {
+  rateLimit: number;
+  burstLimit: number;
+}
+export const throttling: { default: Throttle; routes: Record<string, Throttle> } = {
+  default: { rateLimit: 500, burstLimit: 1000 },
+  routes: {
+    'POST /orders': { rateLimit: 100, burstLimit: 200 },
+    'PUT /products/{sku}': { rateLimit: 10, burstLimit: 20 },
+    'POST /products/{sku}/restock': { rateLimit: 10, burstLimit: 20 },
+    'POST /webhooks/payments/{provider}': { rateLimit: 200, burstLimit: 400 },
+    'POST /webhooks/carriers/{carrier}': { rateLimit: 200, burstLimit: 400 },
+    'POST /ops/reconcile': { rateLimit: 1, burstLimit: 2 },
+  },
+};

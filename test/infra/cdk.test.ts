@@ -2,7 +2,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { httpFunctions, scheduledFunctions, stageQueues } from '../../lib/topology.js';
+import { httpFunctions, scheduledFunctions, stageQueues, throttling, type TableAccess } from '../../lib/topology.js';
 import { OrdersStack } from '../../lib/orders-stack.js';
 
 let template: Template;
@@ -80,7 +80,7 @@ describe('the CDK stack', () => {
     expect(machine.Properties.StateMachineType).toBe('STANDARD');
     expect(Object.keys(machine.Properties.DefinitionSubstitutions).sort()).toEqual(stageQueues.map((q) => q.substitution).sort());
     expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
-    expect(machine.Properties.LoggingConfiguration.Level).toBe('ERROR');
+    expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
   });
 
   it('grants the state machine only sqs:SendMessage on the stage queues (plus logging and tracing)', () => {
@@ -101,4 +101,50 @@ describe('the CDK stack', () => {
     );
     expect(readers).toHaveLength(2);
   });
+
+  it('grants each function exactly the table actions and indexes it uses, and no wildcard but X-Ray', () => {
+    const policies = template.findResources('AWS::IAM::Policy');
+    const functions: { logicalPrefix: string; id: string; table?: TableAccess; needs: string[] }[] = [
+      ...httpFunctions.map((f) => ({ logicalPrefix: `${f.id}Function`, id: f.id, table: f.table, needs: f.needs ?? [] })),
+      ...stageQueues.map((q) => ({ logicalPrefix: `${q.id}Worker`, id: q.id, table: q.table, needs: q.needs ?? [] })),
+      ...scheduledFunctions.map((f) => ({ logicalPrefix: `${f.id}Function`, id: f.id, table: f.table, needs: f.needs ?? [] })),
+    ];
+    const tableRef = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0]!;
+    for (const fn of functions) {
+      const entry = Object.entries(policies).find(([logicalId]) => logicalId.startsWith(`${fn.logicalPrefix}ServiceRoleDefaultPolicy`));
+      const statements: { Action: string | string[]; Resource: unknown }[] = entry ? entry[1].Properties.PolicyDocument.Statement : [];
+      const actionsOf = (prefix: string) => statements.flatMap((st) => [st.Action].flat()).filter((a) => a.startsWith(prefix)).sort();
+
+      expect(actionsOf('dynamodb:'), fn.id).toEqual((fn.table?.actions ?? []).map((a) => `dynamodb:${a}`).sort());
+      const dynamo = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
+      for (const st of dynamo) {
+        const resources = JSON.stringify(st.Resource);
+        expect(resources, fn.id).toContain(tableRef);
+        expect(resources, fn.id).not.toContain('index/*');
+        for (const index of fn.table?.indexes ?? []) expect(resources, fn.id).toContain(`/index/${index}`);
+      }
+      if (!fn.needs.includes('stateMachine')) expect(actionsOf('states:'), fn.id).toEqual([]);
+      const canStart = ['orders', 'ops', 'reconciler'].includes(fn.id);
+      expect(actionsOf('states:').includes('states:StartExecution'), fn.id).toBe(canStart);
+      const readsSecrets = fn.needs.includes('paymentWebhookSecret') || fn.needs.includes('carrierWebhookSecret');
+      expect(actionsOf('secretsmanager:').length > 0, fn.id).toBe(readsSecrets);
+      for (const st of statements) {
+        if (st.Resource === '*') for (const action of [st.Action].flat()) expect(action, fn.id).toMatch(/^xray:/);
+      }
+    }
+  });
+
+  it('throttles the API (stage default and per route) and writes access logs without bodies', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      DefaultRouteSettings: { ThrottlingRateLimit: throttling.default.rateLimit, ThrottlingBurstLimit: throttling.default.burstLimit },
+      RouteSettings: Object.fromEntries(
+        Object.entries(throttling.routes).map(([key, t]) => [key, { ThrottlingRateLimit: t.rateLimit, ThrottlingBurstLimit: t.burstLimit }]),
+      ),
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    expect(stage!.Properties.AccessLogSettings.Format).not.toMatch(/body|header|authorizer/i);
+  });
 });
+
