@@ -249,9 +249,9 @@ export class OrdersStack extends Stack {
         ),
       },
     });
+    // Per-route limits. RouteSettings is free-form JSON in CloudFormation: its keys keep their CloudFormation case.
     (stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
-      Object.entries(throttling.routes).map(([routeKey, limit]) => // RouteSettings is free-form JSON in CloudFormation: its keys keep their CloudFormation case.
-      [routeKey, { ThrottlingRateLimit: limit.rateLimit, ThrottlingBurstLimit: limit.burstLimit }]),
+      Object.entries(throttling.routes).map(([routeKey, limit]) => [routeKey, { ThrottlingRateLimit: limit.rateLimit, ThrottlingBurstLimit: limit.burstLimit }]),
     );
     for (const spec of httpFunctions) {
       const fn = new OrdersFunction(this, `${spec.id}Function`, spec.entry, environmentFor(spec.needs));
