@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { verifyBearer } from '../../functions/adapters/jwt.js';
-import type { HttpRoute } from '../topology.js';
+import type { HttpRoute, Throttle } from '../topology.js';
 import { lambdaContext, type LoadedHandler } from './lambda-context.js';
 import type { LocalIssuer } from './issuer.js';
 import type { Sandbox } from './sandbox.js';
@@ -16,6 +16,26 @@ import type { Sandbox } from './sandbox.js';
 export interface GatewayRoute extends HttpRoute {
   functionName: string;
   handler: LoadedHandler;
+}
+
+/**
+ * API Gateway's throttling, per route: a token bucket refilled at `rateLimit` per
+ * second holding at most `burstLimit`. Over the limit, the answer is API Gateway's own.
+ */
+class TokenBucket {
+  private tokens: number;
+  private last = Date.now();
+  constructor(private readonly limit: Throttle) {
+    this.tokens = limit.burstLimit;
+  }
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.limit.burstLimit, this.tokens + ((now - this.last) / 1000) * this.limit.rateLimit);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }
 
 /** The gateway reads at most this much; the functions enforce API.md's 64 KiB. */
@@ -68,6 +88,7 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
 export interface GatewayOptions {
   port: number;
   routes: GatewayRoute[];
+  throttling: { default: Throttle; routes: Record<string, Throttle> };
   issuer: LocalIssuer;
   sandbox: Sandbox;
   log: (line: string) => void;
@@ -75,6 +96,12 @@ export interface GatewayOptions {
 
 export async function startGateway(options: GatewayOptions): Promise<{ server: Server; url: string; stop(): Promise<void> }> {
   const table = compile(options.routes);
+  const buckets = new Map(
+    options.routes.map((r) => {
+      const key = `${r.method} ${r.path}`;
+      return [key, new TokenBucket(options.throttling.routes[key] ?? options.throttling.default)];
+    }),
+  );
   const settings = { issuer: options.issuer.issuer, audience: options.issuer.audience };
 
   const match = (method: string, path: string): Matched | null => {
@@ -220,7 +247,13 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
         const body = await readBody(req);
         if (body === null) return problem(res, 413, 'PAYLOAD_TOO_LARGE', 'Payload too large', 'The body is over 64 KiB');
         const matched = match(req.method ?? 'GET', url.pathname);
-        if (matched) return await invoke(req, res, url, matched, body);
+        if (matched) {
+          if (!buckets.get(`${matched.route.method} ${matched.route.path}`)!.take()) {
+            res.writeHead(429, { 'content-type': 'application/json' });
+            return res.end(JSON.stringify({ message: 'Too Many Requests' }));
+          }
+          return await invoke(req, res, url, matched, body);
+        }
         if (await localRoute(req, res, url, body)) return;
         problem(res, 404, 'NOT_FOUND', 'Not found', `No route ${req.method} ${url.pathname}`);
       } catch (error) {

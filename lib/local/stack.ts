@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import { httpFunctions, scheduledFunctions, stageQueues, stateMachine } from '../topology.js';
+import { httpFunctions, scheduledFunctions, stageQueues, stateMachine, throttling } from '../topology.js';
 import { createTable, startDynamoLocal } from './dynamodb-local.js';
 import { startEventSource } from './event-source.js';
 import { startGateway, type GatewayRoute } from './gateway.js';
@@ -28,6 +28,8 @@ export interface LocalStackOptions {
   port?: number;
   /** Settings for the functions (deadlines, secrets, log level), over the process's own. */
   env?: Record<string, string>;
+  /** Overrides the topology's API throttling (requests per second), to see 429s quickly. */
+  throttling?: typeof throttling;
   /** Overrides each queue's visibility timeout (seconds), to see redelivery quickly. */
   visibilityTimeoutSeconds?: number;
   log?: (line: string) => void;
@@ -136,7 +138,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       timer.unref();
       stoppers.push(async () => clearInterval(timer));
     }
-    const gateway = await startGateway({ port, routes, issuer, sandbox, log });
+    const gateway = await startGateway({ port, routes, issuer, sandbox, log, throttling: options.throttling ?? throttling });
     stoppers.push(() => gateway.stop());
 
     return {

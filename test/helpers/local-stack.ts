@@ -25,6 +25,8 @@ export function useLocalStack(options: LocalStackOptions = {}): Api {
     const stack = await startLocalStack({
       port: 0,
       log: () => undefined,
+      // Tests send bursts on purpose; the throttling test sets its own limits.
+      throttling: { default: { rateLimit: 100_000, burstLimit: 100_000 }, routes: {} },
       ...options,
       // Failure-path tests log errors on purpose; TEST_LOG_LEVEL=ERROR shows them.
       env: { POWERTOOLS_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'SILENT', ...options.env },
