@@ -109,7 +109,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ),
       ...options.env,
     });
-    const sandbox = new Sandbox(url, { payment: process.env.PAYMENT_WEBHOOK_SECRET!, carrier: process.env.CARRIER_WEBHOOK_SECRET! });
+    // During a rotation several secrets are configured; the outside world signs with the newest (last).
+    const newest = (secrets: string) => secrets.split(/[\s,]+/).filter(Boolean).at(-1)!;
+    const sandbox = new Sandbox(url, { payment: newest(process.env.PAYMENT_WEBHOOK_SECRET!), carrier: newest(process.env.CARRIER_WEBHOOK_SECRET!) });
 
     // Handlers are imported only now, so their module-scope clients see the endpoints.
     const routes: GatewayRoute[] = [];

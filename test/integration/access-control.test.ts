@@ -7,7 +7,7 @@ import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { httpFunctions } from '../../lib/topology.js';
 import { useLocalStack } from '../helpers/local-stack.js';
-import { ops, orderBody, placeOrder, product, warehouse } from '../helpers/shop.js';
+import { ADDRESS, ops, orderBody, pay, placeOrder, product, warehouse } from '../helpers/shop.js';
 
 const api = useLocalStack();
 type Principal = 'none' | 'owner' | 'other' | 'warehouse' | 'ops';
@@ -97,6 +97,19 @@ describe('authorization matrix', () => {
     expect(foreign.status).toBe(missing.status);
     expect(Object.keys(foreign.body).sort()).toEqual(Object.keys(missing.body).sort());
     expect(foreign.body.title).toBe(missing.body.title);
+  });
+});
+
+describe('personal data by role', () => {
+  it('the warehouse sees what to pick, never who it is for or where it goes', async () => {
+    const { body } = await placeOrder(api, 'addressee', [{ sku, quantity: 1 }]);
+    await pay(api, 'addressee', body.orderId);
+    const tasks = await api.request('GET', '/warehouse/tasks', { token: tokens.warehouse });
+    expect(tasks.body.items.map((t: { orderId: string }) => t.orderId)).toContain(body.orderId);
+    const text = JSON.stringify(tasks.body);
+    for (const value of [ADDRESS.name, ADDRESS.phone, ADDRESS.line1, ADDRESS.postalCode]) expect(text).not.toContain(value);
+    const asOps = await api.request('GET', `/orders/${body.orderId}`, { token: tokens.ops });
+    expect(asOps.body.shippingAddress).toEqual(ADDRESS);
   });
 });
 
