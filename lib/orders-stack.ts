@@ -24,7 +24,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
-import type { Construct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import { deadlineVariables, httpFunctions, scheduledFunctions, stageQueues, stateMachine as machineSpec, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
@@ -64,19 +64,19 @@ class OrdersFunction extends NodejsFunction {
   }
 }
 
+/** Acknowledges cdk-nag findings on a construct: rule id -> why it is acceptable here. */
+function acknowledge(scope: IConstruct, reasons: Record<string, string>): void {
+  for (const [id, reason] of Object.entries(reasons)) Validations.of(scope).acknowledge({ id, reason });
+}
+
 /** What every function's role carries from CDK, with why it is acceptable. */
 function acknowledgeLambdaBasics(fn: NodejsFunction): void {
-  Validations.of(fn).acknowledge({
-    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    reason: 'AWSLambdaBasicExecutionRole grants only CreateLogStream/PutLogEvents for the function\'s own logs.',
-  });
-  Validations.of(fn).acknowledge({
-    id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: 'xray:PutTraceSegments and PutTelemetryRecords (active tracing) support no resource-level permissions.',
-  });
-  Validations.of(fn).acknowledge({
-    id: 'AwsSolutions-L1',
-    reason: 'nodejs22.x is the runtime the project targets (Active LTS, the version the local stack is tested on); moving up is a deliberate change.',
+  acknowledge(fn, {
+    'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
+      'AWSLambdaBasicExecutionRole grants only CreateLogStream/PutLogEvents for the function\'s own logs.',
+    'AwsSolutions-IAM5[Resource::*]': 'xray:PutTraceSegments and PutTelemetryRecords (active tracing) support no resource-level permissions.',
+    'AwsSolutions-L1':
+      'nodejs22.x is the runtime the project targets (Active LTS, the version the local stack is tested on); moving up is a deliberate change.',
   });
 }
 
@@ -146,9 +146,8 @@ export class OrdersStack extends Stack {
     });
     // The workflow's only calls: sending each stage's task message.
     for (const queue of queues.values()) queue.grantSendMessages(machine);
-    Validations.of(machine).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'Only the X-Ray and CloudWatch Logs delivery actions that tracing and logging need, which support no resource-level permissions.',
+    acknowledge(machine, {
+      'AwsSolutions-IAM5[Resource::*]': 'Only the X-Ray and CloudWatch Logs delivery actions that tracing and logging need, which support no resource-level permissions.',
     });
 
     const paymentSecret = new Secret(this, 'PaymentWebhookSecret', {
@@ -158,9 +157,9 @@ export class OrdersStack extends Stack {
       description: 'Standard Webhooks secret (whsec_...) of the carrier; set it to the value the carrier shows.',
     });
     for (const secret of [paymentSecret, carrierSecret]) {
-      Validations.of(secret).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason: 'Webhook secrets are issued by the provider or carrier, not by us: rotation is their dashboard plus a second secret here (README, Security).',
+      acknowledge(secret, {
+        'AwsSolutions-SMG4':
+          'Webhook secrets are issued by the provider or carrier, not by us: rotation is their dashboard plus a second secret here (README, Security).',
       });
     }
 
@@ -172,13 +171,11 @@ export class OrdersStack extends Stack {
       mfaSecondFactor: { otp: true, sms: false },
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    Validations.of(userPool).acknowledge({
-      id: 'AwsSolutions-COG2',
-      reason: 'Shoppers sign in without a second factor (conversion); MFA is offered (TOTP) and operators should enable it: Cognito cannot require MFA per group.',
-    });
-    Validations.of(userPool).acknowledge({
-      id: 'AwsSolutions-COG8',
-      reason: 'The Plus feature plan (threat protection) is a per-user cost decision left to the deployer; the API is throttled and JWT-checked regardless.',
+    acknowledge(userPool, {
+      'AwsSolutions-COG2':
+        'Shoppers sign in without a second factor (conversion); MFA is offered (TOTP) and operators should enable it: Cognito cannot require MFA per group.',
+      'AwsSolutions-COG8':
+        'The Plus feature plan (threat protection) is a per-user cost decision left to the deployer; the API is throttled and JWT-checked regardless.',
     });
     for (const group of ['ops', 'warehouse']) new CfnUserPoolGroup(this, `${group}Group`, { userPoolId: userPool.userPoolId, groupName: group });
     const client = new UserPoolClient(this, 'WebClient', { userPool, authFlows: { userSrp: true } });
@@ -222,9 +219,10 @@ export class OrdersStack extends Stack {
         // Only DescribeExecution, on this machine's executions (one per order, hence the wildcard).
         const executions = this.formatArn({ service: 'states', resource: 'execution', resourceName: `${machine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
         fn.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));
-        Validations.of(fn).acknowledge({
-          id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${this.region}:${this.account}:execution:<${this.getLogicalId(machine.node.defaultChild as CfnStateMachine)}.Name>:*]`,
-          reason: 'DescribeExecution on this state machine\'s executions: one execution per order, so their ARNs end in a wildcard.',
+        const machineId = this.getLogicalId(machine.node.defaultChild as CfnStateMachine);
+        acknowledge(fn, {
+          [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${this.region}:${this.account}:execution:<${machineId}.Name>:*]`]:
+            'DescribeExecution on this state machine\'s executions: one execution per order, so their ARNs end in a wildcard.',
         });
       }
       if (needs.includes('stageQueues')) {
@@ -265,9 +263,8 @@ export class OrdersStack extends Stack {
           authorizer: route.auth === 'jwt' ? authorizer : undefined,
         });
         if (route.auth === 'none') {
-          Validations.of(added!).acknowledge({
-            id: 'AwsSolutions-APIG4',
-            reason: `${route.method} ${route.path} is public by contract (API.md): health, catalog reads, or a webhook authenticated by its signature in the function.`,
+          acknowledge(added!, {
+            'AwsSolutions-APIG4': `${route.method} ${route.path} is public by contract (API.md): health, catalog reads, or a webhook authenticated by its signature in the function.`,
           });
         }
       }
