@@ -30,6 +30,25 @@ describe('the order workflow (ASL)', () => {
     }
   });
 
+  it('leads every failure before packing to compensation, and every later one to an operator', () => {
+    /** Follows Pass states from `name` to the first state that does something. */
+    const landing = (name: string): string => {
+      const state: State = asl.States[name];
+      return state.Type === 'Pass' ? landing(state.Next) : name;
+    };
+    for (const name of ['AwaitPayment', 'Picking']) {
+      for (const caught of asl.States[name].Catch) expect(landing(caught.Next), `${name} -> ${caught.Next}`).toBe('Compensate');
+    }
+    // Goods packed or shipped cannot be cancelled (API.md): a failure there ends in a named
+    // Fail state that the reconciler reports, or (timeouts) in completion.
+    for (const name of ['Shipping', 'AwaitDelivery', 'AwaitReceipt', 'AutoComplete', 'Compensate']) {
+      for (const caught of asl.States[name].Catch) {
+        const target: State = asl.States[landing(caught.Next)];
+        expect(target.Type === 'Fail' || caught.Next === 'AutoComplete', `${name} -> ${caught.Next}`).toBe(true);
+      }
+    }
+  });
+
   it('catches every failure of every task', () => {
     for (const [name, state] of states.filter(([, s]) => s.Type === 'Task')) {
       const caught = (state.Catch ?? []).flatMap((c: State) => c.ErrorEquals);
