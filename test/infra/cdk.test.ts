@@ -14,6 +14,11 @@ beforeAll(() => {
 });
 
 describe('the CDK stack', () => {
+  it('also synthesizes without an account or region (as `npm run synth` does offline)', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    expect(() => Template.fromStack(new OrdersStack(app, 'Agnostic'))).not.toThrow();
+  });
+
   it('has one on-demand table with PITR, TTL, deletion protection, encryption and both GSIs', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
