@@ -1,6 +1,7 @@
 /** The CDK app: `npx cdk synth` / `npx cdk deploy`. Settings come from CDK context (-c name=value). */
 import { App } from 'aws-cdk-lib';
 import { OrdersStack } from './orders-stack.js';
+import { deadlineVariables } from './topology.js';
 
 const app = new App();
 const context = (name: string) => app.node.tryGetContext(name) as string | undefined;
@@ -9,4 +10,6 @@ new OrdersStack(app, 'Orders', {
   paymentProvider: context('paymentProvider'),
   carrier: context('carrier'),
   sandboxUrl: context('sandboxUrl'),
+  // e.g. -c PAYMENT_TIMEOUT_SECONDS=600
+  deadlines: Object.fromEntries(deadlineVariables.flatMap((name) => (context(name) ? [[name, Number(context(name))]] : []))),
 });

@@ -2,12 +2,6 @@
  * Configuration read once at cold start. Missing required settings fail fast here
  * rather than as an `undefined` deep inside a request.
  */
-export function required(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`Missing required environment variable ${name}`);
-  return value;
-}
-
 export function seconds(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
