@@ -280,26 +280,8 @@ export async function recordTask(
   whileIn: readonly OrderStatus[],
   set: Record<string, NativeAttributeValue> = {},
 ): Promise<{ stored: boolean; order: StoredOrder | null }> {
-  const names: Record<string, string> = { '#status': 'status' };
-  const values: Item = { ':token': token, ':stage': stage, ':now': new Date().toISOString() };
-  const sets = ['taskToken = :token', 'taskStage = :stage', 'updatedAt = :now', ...assignments(set, names, values, 'a')];
-  try {
-    const { Attributes } = await dynamo.send(
-      new UpdateCommand({
-        TableName: TABLE,
-        Key: keys.order(orderId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: statusIn(whileIn, values, 'w'),
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    return { stored: true, order: toOrder(Attributes!) };
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return { stored: false, order: await getOrder(orderId) };
-    throw error;
-  }
+  const order = await updateWhile(orderId, whileIn, { ...set, taskToken: token, taskStage: stage });
+  return order ? { stored: true, order } : { stored: false, order: await getOrder(orderId) };
 }
 
 /**

@@ -6,6 +6,11 @@
 import { Webhook } from 'standardwebhooks';
 import { DomainError } from '../core/errors.js';
 
+/** A configured secret value may list several secrets, separated by spaces or commas. */
+export function splitSecrets(secrets: string): string[] {
+  return secrets.split(/[\s,]+/).filter(Boolean);
+}
+
 /**
  * `secrets` may hold several secrets separated by spaces or commas: during a rotation
  * both the old and the new one verify, so nothing is dropped while providers switch.
@@ -18,7 +23,7 @@ export function verifyStandardWebhook(secrets: string, rawBody: string, headers:
     throw new DomainError('INVALID_SIGNATURE', 'The webhook-id, webhook-timestamp and webhook-signature headers are required');
   }
   const signed = { 'webhook-id': id, 'webhook-timestamp': timestamp, 'webhook-signature': signature };
-  for (const secret of secrets.split(/[\s,]+/).filter(Boolean)) {
+  for (const secret of splitSecrets(secrets)) {
     try {
       new Webhook(secret).verify(rawBody, signed, { jsonParse: false });
       return id;

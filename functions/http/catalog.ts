@@ -2,7 +2,7 @@
 import { DomainError } from '../core/errors.js';
 import { pageQuery, productBody, restockBody, skuParams } from '../core/schemas.js';
 import { getProduct, listProducts, putProduct, restock, type Product } from '../adapters/products.js';
-import { decodeCursor, encodeCursor } from '../adapters/keys.js';
+import { page } from './paging.js';
 import { httpHandler, json, route, type Principal } from './http-handler.js';
 
 /** Stock detail beyond `available` is for operators only (API.md). */
@@ -17,13 +17,8 @@ export const handler = httpHandler({
     optionalAuth: true,
     query: pageQuery(50),
     async handle({ query, principal }) {
-      const startKey = decodeCursor(query.cursor);
-      if (query.cursor && !startKey) throw new DomainError('VALIDATION_ERROR', 'The cursor is invalid', [{ path: 'query.cursor', message: 'not a cursor from this API' }]);
-      const page = await listProducts(query.limit, startKey).catch((error: Error) => {
-        if (error.name === 'ValidationException') throw new DomainError('VALIDATION_ERROR', 'The cursor is invalid', [{ path: 'query.cursor', message: 'not a cursor from this API' }]);
-        throw error;
-      });
-      return json(200, { items: page.items.map((p) => view(p, principal)), nextCursor: encodeCursor(page.lastKey) });
+      const { items, nextCursor } = await page(query.cursor, (startKey) => listProducts(query.limit, startKey));
+      return json(200, { items: items.map((p) => view(p, principal)), nextCursor });
     },
   }),
   'GET /products/{sku}': route({

@@ -2,7 +2,7 @@
 import { DomainError } from '../core/errors.js';
 import { createOrderBody, idempotencyKey, orderParams, pageQuery } from '../core/schemas.js';
 import { getOrder, listCustomerOrders, publicOrder, type StoredOrder } from '../adapters/orders.js';
-import { decodeCursor, encodeCursor } from '../adapters/keys.js';
+import { page } from './paging.js';
 import { placeOrder } from '../services/place-order.js';
 import { confirmReceipt } from '../services/lifecycle.js';
 import { requestCancellation } from '../services/cancel.js';
@@ -16,8 +16,6 @@ async function visibleOrder(orderId: string, principal: Principal, opsAllowed = 
   }
   return order;
 }
-
-const invalidCursor = () => new DomainError('VALIDATION_ERROR', 'The cursor is invalid', [{ path: 'query.cursor', message: 'not a cursor from this API' }]);
 
 export const handler = httpHandler({
   'POST /orders': route({
@@ -42,12 +40,8 @@ export const handler = httpHandler({
     access: 'customer',
     query: pageQuery(20),
     async handle({ query, principal }) {
-      const startKey = decodeCursor(query.cursor);
-      if (query.cursor && !startKey) throw invalidCursor();
-      const page = await listCustomerOrders(principal!.sub, query.limit, startKey).catch((error: Error) => {
-        throw error.name === 'ValidationException' ? invalidCursor() : error;
-      });
-      return json(200, { items: page.items.map(publicOrder), nextCursor: encodeCursor(page.lastKey) });
+      const { items, nextCursor } = await page(query.cursor, (startKey) => listCustomerOrders(principal!.sub, query.limit, startKey));
+      return json(200, { items: items.map(publicOrder), nextCursor });
     },
   }),
   'GET /orders/{orderId}': route({

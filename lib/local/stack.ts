@@ -16,6 +16,7 @@ import { createIssuer, type LocalIssuer } from './issuer.js';
 import { lambdaContext, loadHandler } from './lambda-context.js';
 import { freePort } from './ports.js';
 import { Sandbox } from './sandbox.js';
+import { splitSecrets } from '../../functions/adapters/signatures.js';
 import { startStepFunctionsServer, type StepFunctionsServer } from './stepfunctions-server.js';
 
 export const DEFAULT_SECRETS = {
@@ -110,7 +111,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...options.env,
     });
     // During a rotation several secrets are configured; the outside world signs with the newest (last).
-    const newest = (secrets: string) => secrets.split(/[\s,]+/).filter(Boolean).at(-1)!;
+    const newest = (secrets: string) => splitSecrets(secrets).at(-1)!;
     const sandbox = new Sandbox(url, { payment: newest(process.env.PAYMENT_WEBHOOK_SECRET!), carrier: newest(process.env.CARRIER_WEBHOOK_SECRET!) });
 
     // Handlers are imported only now, so their module-scope clients see the endpoints.
