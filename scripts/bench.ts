@@ -106,7 +106,7 @@ await call('POST', `/sandbox/shipments/${tracking}/events`, { status: 'DELIVERED
 await until(async () => ((await orderOf()).status === 'DELIVERED' ? true : null));
 await call('POST', `/orders/${order.orderId}/confirm-receipt`, undefined, auth(buyer));
 const sfn = new SFNClient({ endpoint: stack.endpoints.sfn, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-const executionArn = `${stack.stepFunctions.stateMachineArn.replace(':stateMachine:', ':execution:')}:${order.orderId}`;
+const executionArn = stack.stepFunctions.executionArn(order.orderId);
 const events = await until(async () => {
   const out = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
   return out.events?.some((e) => e.type === 'ExecutionSucceeded') ? out.events : null;

@@ -137,6 +137,8 @@ export interface StepFunctionsServer {
   endpoint: string;
   stateMachineArn: string;
   executions: Map<string, Execution>;
+  /** The ARN an execution with this name has (or would have). */
+  executionArn(name: string): string;
   faults: Faults;
   stop(): Promise<void>;
 }
@@ -150,6 +152,7 @@ export async function startStepFunctionsServer(options: {
 }): Promise<StepFunctionsServer> {
   const region = options.region ?? 'us-east-1';
   const stateMachineArn = `arn:aws:states:${region}:000000000000:stateMachine:${options.name}`;
+  const executionArnOf = (name: string) => `arn:aws:states:${region}:000000000000:execution:${options.name}:${name}`;
   const definition = prepareDefinition(options.definition);
   const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
   const executions = new Map<string, Execution>();
@@ -235,7 +238,7 @@ export async function startStepFunctionsServer(options: {
       if (existing.status === 'RUNNING' && existing.input === input) return existing;
       throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${existing.executionArn}'`);
     }
-    const executionArn = `arn:aws:states:${region}:000000000000:execution:${options.name}:${name}`;
+    const executionArn = executionArnOf(name);
     const execution: Execution = { executionArn, name, input, status: 'RUNNING', startDate: Date.now() / 1000, history: [] };
     executions.set(name, execution);
     byArn.set(executionArn, execution);
@@ -396,6 +399,7 @@ export async function startStepFunctionsServer(options: {
     endpoint: `http://127.0.0.1:${port}`,
     stateMachineArn,
     executions,
+    executionArn: executionArnOf,
     faults,
     async stop() {
       for (const token of [...tasks.keys()]) closeTask(token);

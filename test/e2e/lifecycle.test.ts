@@ -44,7 +44,7 @@ describe('an order from placement to completion', () => {
 
     // The workflow ended, within the budget of 12 state transitions.
     const sfn = new SFNClient({ endpoint: api.stack.endpoints.sfn, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    const executionArn = `${api.stack.stepFunctions.stateMachineArn.replace(':stateMachine:', ':execution:')}:${orderId}`;
+    const executionArn = api.stack.stepFunctions.executionArn(orderId);
     const history = await eventually(async () => {
       const out = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
       return out.events?.some((e) => e.type === 'ExecutionSucceeded') ? out.events : null;

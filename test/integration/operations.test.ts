@@ -110,7 +110,7 @@ describe('stranded orders', () => {
     const { body } = await placeOrder(api, 'ted', [{ sku, quantity: 1 }]);
     await paymentIdOf(api, 'ted', body.orderId);
     const sfn = new SFNClient({ endpoint: api.stack.endpoints.sfn, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-    const executionArn = `${api.stack.stepFunctions.stateMachineArn.replace(':stateMachine:', ':execution:')}:${body.orderId}`;
+    const executionArn = api.stack.stepFunctions.executionArn(body.orderId);
     await sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator.Stopped' }));
     const report = await api.request('POST', '/ops/reconcile', { token: await ops(api) });
     expect(report.body.stranded).toContainEqual({ orderId: body.orderId, status: 'PENDING_PAYMENT', problem: 'workflow aborted: Operator.Stopped, order not final' });

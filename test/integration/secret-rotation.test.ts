@@ -1,6 +1,6 @@
 /** Webhook secret rotation: while two secrets are configured, events signed with either verify. */
 import { describe, expect, it } from 'vitest';
-import { signStandardWebhook } from '../../functions/adapters/signatures.js';
+import { signedHeaders } from '../helpers/webhooks.js';
 import { DEFAULT_SECRETS } from '../../lib/local/stack.js';
 import { useLocalStack } from '../helpers/local-stack.js';
 import { paymentIdOf, placeOrder, product, waitForStatus } from '../helpers/shop.js';
@@ -10,11 +10,7 @@ const NEW = `whsec_${Buffer.from('the-next-payment-webhook-secret').toString('ba
 const api = useLocalStack({ env: { PAYMENT_WEBHOOK_SECRET: `${OLD} ${NEW}` } });
 
 function send(secret: string, body: string, id: string) {
-  const at = new Date();
-  return api.request('POST', '/webhooks/payments/sandbox', {
-    rawBody: body,
-    headers: { 'webhook-id': id, 'webhook-timestamp': String(Math.floor(at.getTime() / 1000)), 'webhook-signature': signStandardWebhook(secret, id, at, body) },
-  });
+  return api.request('POST', '/webhooks/payments/sandbox', { rawBody: body, headers: signedHeaders(secret, body, { id }) });
 }
 
 describe('webhook secret rotation', () => {

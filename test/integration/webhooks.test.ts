@@ -1,6 +1,6 @@
 /** Signed webhooks: real Standard Webhooks signatures; anything that does not verify changes nothing. */
 import { describe, expect, it } from 'vitest';
-import { signStandardWebhook } from '../../functions/adapters/signatures.js';
+import { signedHeaders } from '../helpers/webhooks.js';
 import { DEFAULT_SECRETS } from '../../lib/local/stack.js';
 import { useLocalStack } from '../helpers/local-stack.js';
 import { getOrder, paymentIdOf, placeOrder, product, stockOf, waitForStatus } from '../helpers/shop.js';
@@ -8,13 +8,7 @@ import { getOrder, paymentIdOf, placeOrder, product, stockOf, waitForStatus } fr
 const api = useLocalStack();
 
 function signed(body: string, options: { id?: string; at?: Date; secret?: string } = {}) {
-  const id = options.id ?? `msg_${Math.random().toString(36).slice(2)}`;
-  const at = options.at ?? new Date();
-  return {
-    'webhook-id': id,
-    'webhook-timestamp': String(Math.floor(at.getTime() / 1000)),
-    'webhook-signature': signStandardWebhook(options.secret ?? DEFAULT_SECRETS.PAYMENT_WEBHOOK_SECRET, id, at, body),
-  };
+  return signedHeaders(options.secret ?? DEFAULT_SECRETS.PAYMENT_WEBHOOK_SECRET, body, options);
 }
 
 async function pendingOrder(customer: string) {
