@@ -36,6 +36,8 @@ export function tableName(): string {
   return name;
 }
 
+const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'gsi3pk', 'gsi3sk']);
+
 export function encodeCursor(key: Record<string, unknown> | undefined): string | null {
   return key ? Buffer.from(JSON.stringify(key)).toString('base64url') : null;
 }
@@ -44,7 +46,13 @@ export function decodeCursor(cursor: string | undefined): Record<string, unknown
   if (!cursor) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
+    // Every key attribute of this table is a short string; anything else (numbers
+    // such as 1e999, nested objects) was not made by us.
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      const entries = Object.entries(value);
+      const ours = entries.length > 0 && entries.length <= 6 && entries.every(([name, v]) => KEY_ATTRIBUTES.has(name) && typeof v === 'string' && v.length > 0 && v.length <= 1024);
+      if (ours) return value as Record<string, unknown>;
+    }
   } catch {
     // fall through to the caller's validation error
   }

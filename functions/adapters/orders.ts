@@ -75,7 +75,7 @@ export async function listCustomerOrders(customerId: string, limit: number, star
 }
 
 /** Open pick tasks, oldest first (a sparse index: only PICKING orders are in it). */
-export async function listOpenPickTasks(limit = 100) {
+export async function listOpenPickTasks(limit: number, startKey?: Record<string, unknown>) {
   const out = await dynamo.send(
     new QueryCommand({
       TableName: TABLE,
@@ -84,9 +84,10 @@ export async function listOpenPickTasks(limit = 100) {
       ExpressionAttributeValues: { ':p': openPickTasksPartition },
       ScanIndexForward: true,
       Limit: limit,
+      ExclusiveStartKey: startKey,
     }),
   );
-  return (out.Items ?? []).map(toOrder);
+  return { items: (out.Items ?? []).map(toOrder), lastKey: out.LastEvaluatedKey };
 }
 
 /** Open (not final) orders created before `before`, oldest first, across all shards. */

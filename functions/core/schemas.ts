@@ -4,18 +4,22 @@
  */
 import { z } from 'zod';
 import { CARRIER_STATUSES, PAYMENT_METHODS } from './order.js';
+import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, MAX_REPORTED_AMOUNT_MINOR, MAX_UNIT_PRICE_MINOR } from './money.js';
 
 export const SKU = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 characters of A-Z a-z 0-9 - _ .');
 export const ORDER_ID = z.string().regex(/^ord_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an order id (ord_ and 26 ULID characters)');
 export const CURRENCY = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code');
-const MINOR = z.int().min(0).max(1_000_000_000);
+/** A catalog or line price (money.ts holds every bound). */
+const PRICE_MINOR = z.int().min(0).max(MAX_UNIT_PRICE_MINOR);
+/** An amount a provider reports: any exact integer, so that no real payment is refused unrecorded. */
+const REPORTED_MINOR = z.int().min(0).max(MAX_REPORTED_AMOUNT_MINOR);
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const idempotencyKey = z.string().regex(/^[\x21-\x7E]{1,255}$/, 'must be 1 to 255 visible ASCII characters');
 
 export const productBody = z.strictObject({
   name: text(200),
-  priceMinor: MINOR,
+  priceMinor: PRICE_MINOR,
   currency: CURRENCY,
 });
 
@@ -39,12 +43,12 @@ export const createOrderBody = z.strictObject({
     .array(
       z.strictObject({
         sku: SKU,
-        quantity: z.int().min(1).max(999),
-        unitPriceMinor: MINOR,
+        quantity: z.int().min(1).max(MAX_LINE_QUANTITY),
+        unitPriceMinor: PRICE_MINOR,
       }),
     )
     .min(1)
-    .max(50)
+    .max(MAX_ORDER_LINES)
     .refine((items) => new Set(items.map((i) => i.sku)).size === items.length, 'each SKU may appear at most once'),
   currency: CURRENCY,
   shippingAddress,
@@ -83,7 +87,7 @@ export const sandboxPaymentEvent = z.strictObject({
   data: z.strictObject({
     paymentId: z.string().min(1).max(128),
     orderId: ORDER_ID,
-    amountMinor: MINOR,
+    amountMinor: REPORTED_MINOR,
     currency: CURRENCY,
     reason: z.string().max(500).optional(),
   }),

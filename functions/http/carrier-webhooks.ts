@@ -12,6 +12,7 @@ export const handler = httpHandler({
   'POST /webhooks/carriers/{carrier}': route({
     access: 'public',
     params: carrierParams,
+    readsRawBody: true,
     async handle({ params, rawBody, headers }) {
       const eventId = verifyStandardWebhook(await webhookSecret('CARRIER_WEBHOOK_SECRET'), rawBody, headers);
       const event = parseWebhookBody(carrierEvent, rawBody);

@@ -6,7 +6,7 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { DomainError, INTERNAL_PROBLEM, toProblem, type ProblemDetails } from '../core/errors.js';
 import { issuesToErrors } from '../core/schemas.js';
 import { logger } from '../shared/powertools.js';
@@ -49,8 +49,10 @@ export interface Route<B = unknown, Q = unknown, P = unknown> {
   optionalAuth?: boolean;
   params?: z.ZodType<P>;
   query?: z.ZodType<Q>;
-  /** Omit for routes that read the raw body themselves (webhooks). */
+  /** Omit for routes that take no body (then only none or `{}` is accepted). */
   body?: z.ZodType<B>;
+  /** Webhooks: the body is read raw by the route (signatures are over the raw bytes). */
+  readsRawBody?: boolean;
   handle(request: Request<B, Q, P>): Promise<Reply>;
 }
 
@@ -60,6 +62,10 @@ export function route<B = undefined, Q = undefined, P = undefined>(definition: R
 }
 
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/** What a route that declares no query or body accepts: nothing. */
+const NO_FIELDS = z.strictObject({});
+const NO_BODY = NO_FIELDS.optional();
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
   return { status, body, headers };
@@ -121,9 +127,9 @@ export function httpHandler(routes: Record<string, Route>) {
     const rawBody = rawBodyOf(event);
     if (Buffer.byteLength(rawBody) > MAX_BODY_BYTES) throw new DomainError('PAYLOAD_TOO_LARGE', 'The body is over 64 KiB');
     const params = parse(definition.params, event.pathParameters ?? {}, 'path');
-    const query = parse(definition.query, event.queryStringParameters ?? {}, 'query');
+    const query = parse(definition.query ?? NO_FIELDS, event.queryStringParameters ?? {}, 'query');
     let body: unknown;
-    if (definition.body) {
+    if (definition.body || !definition.readsRawBody) {
       let parsed: unknown;
       if (rawBody.trim() !== '') {
         try {
@@ -132,7 +138,9 @@ export function httpHandler(routes: Record<string, Route>) {
           throw new DomainError('VALIDATION_ERROR', 'The body is not valid JSON', [{ path: 'body', message: 'malformed JSON' }]);
         }
       }
-      body = parse(definition.body, parsed, 'body');
+      // A route that declares no body takes none, or an empty object: API.md makes
+      // unknown fields a 400 everywhere, so nothing sent is silently ignored.
+      body = parse(definition.body ?? NO_BODY, parsed, 'body');
     }
 
     const headers: Record<string, string | undefined> = {};

@@ -19,6 +19,7 @@ export const handler = httpHandler({
   'POST /webhooks/payments/{provider}': route({
     access: 'public',
     params: providerParams,
+    readsRawBody: true,
     async handle({ params, rawBody, headers }) {
       if (params.provider !== 'sandbox') {
         // Stripe's scheme is not wired yet: refuse rather than accept unverified money events.

@@ -1,6 +1,7 @@
 /** Warehouse routes: open pick tasks, and the warehouse's report on each. */
 import { DomainError } from '../core/errors.js';
-import { completePickBody, orderParams, shortageBody } from '../core/schemas.js';
+import { completePickBody, orderParams, pageQuery, shortageBody } from '../core/schemas.js';
+import { page } from './paging.js';
 import { getOrder, listOpenPickTasks } from '../adapters/orders.js';
 import { completePick } from '../services/lifecycle.js';
 import { reportShortage } from '../services/shortage.js';
@@ -9,14 +10,16 @@ import { httpHandler, json, route } from './http-handler.js';
 export const handler = httpHandler({
   'GET /warehouse/tasks': route({
     access: ['warehouse', 'ops'],
-    async handle() {
-      const orders = await listOpenPickTasks();
+    query: pageQuery(50),
+    async handle({ query }) {
+      const { items, nextCursor } = await page(query.cursor, (startKey) => listOpenPickTasks(query.limit, startKey));
       return json(200, {
-        items: orders.map((order) => ({
+        items: items.map((order) => ({
           orderId: order.orderId,
           items: order.items.map(({ sku, name, quantity }) => ({ sku, name, quantity })),
           createdAt: order.pickTaskCreatedAt ?? order.updatedAt,
         })),
+        nextCursor,
       });
     },
   }),

@@ -41,6 +41,16 @@ class TokenBucket {
 /** The gateway reads at most this much; the functions enforce API.md's 64 KiB. */
 const MAX_READ_BYTES = 1024 * 1024;
 
+/** A path whose percent-encoding is broken (e.g. `%E0%A4%A`) matches no route: it is a bad request. */
+function decodablePath(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 interface Matched {
   route: GatewayRoute;
   params: Record<string, string>;
@@ -246,6 +256,9 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
         const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
         const body = await readBody(req);
         if (body === null) return problem(res, 413, 'PAYLOAD_TOO_LARGE', 'Payload too large', 'The body is over 64 KiB');
+        if (!decodablePath(url.pathname)) {
+          return problem(res, 400, 'VALIDATION_ERROR', 'Validation failed', 'The path is not valid percent-encoding');
+        }
         const matched = match(req.method ?? 'GET', url.pathname);
         if (matched) {
           if (!buckets.get(`${matched.route.method} ${matched.route.path}`)!.take()) {
