@@ -113,8 +113,9 @@ export const httpFunctions: HttpFunction[] = [
     // Not in API.md: operators' routes (dead letters, reconciliation on demand).
     id: 'ops',
     entry: 'functions/http/ops.ts',
-    needs: ['stateMachine', 'stageQueues'],
-    table: { actions: ['Query'], indexes: ['gsi3'] },
+    // The reconciler on demand: it also carries out refunds that final orders still owe.
+    needs: ['stateMachine', 'stageQueues', 'paymentProvider'],
+    table: { actions: ['Query', 'GetItem', 'UpdateItem'], indexes: ['gsi3'] },
     routes: [route('GET', '/ops/dead-letters'), route('POST', '/ops/dead-letters/{stage}/redrive'), route('POST', '/ops/reconcile')],
   },
 ];
@@ -125,8 +126,8 @@ export const scheduledFunctions = [
     id: 'reconciler',
     entry: 'functions/workers/reconciler.ts',
     everyMinutes: 5,
-    needs: ['stateMachine'] as HttpFunction['needs'],
-    table: { actions: ['Query'], indexes: ['gsi3'] } as TableAccess,
+    needs: ['stateMachine', 'paymentProvider'] as HttpFunction['needs'],
+    table: { actions: ['Query', 'GetItem', 'UpdateItem'], indexes: ['gsi3'] } as TableAccess,
   },
 ];
 

@@ -12,19 +12,25 @@ import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@
 import type { NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { dynamo } from './aws-clients.js';
 import { customerPartition, GSI1, GSI2, GSI3, OPEN_ORDER_SHARDS, STORAGE_ATTRIBUTES, keys, openOrderPartition, openPickTasksPartition, tableName } from './keys.js';
-import { allowedPredecessors, FINAL_STATUSES, type CancellationReason, type Order, type OrderStatus, type Stage } from '../core/order.js';
+import { allowedPredecessors, FINAL_STATUSES, type CancellationReason, type Order, type OrderStatus, type ShipmentEvent, type Stage } from '../core/order.js';
+import type { Payment } from '../core/money.js';
+import type { StockLine } from '../core/decisions.js';
 
 const TABLE = tableName();
 type Item = Record<string, NativeAttributeValue>;
 
 /** The order as stored, with the workflow's bookkeeping (never shown to clients). */
 export interface StoredOrder extends Order {
+  /** Bumped by every write: a decision taken from a read is written only if nothing changed since. */
+  version: number;
   taskToken?: string;
   taskStage?: Stage;
-  cancelRequestedAt?: string;
   pickTaskCreatedAt?: string;
   packages?: { weightGrams: number }[];
-  shortage?: Record<string, number>;
+  shipmentEventKeys?: Set<string>;
+  shipmentLatestAt?: string;
+  /** Payments for this order that do not pay it (a second or late payment), each with the refund it is owed. */
+  strayPayments?: Payment[];
 }
 
 export function toOrder(item: Item): StoredOrder {
@@ -47,6 +53,7 @@ export function publicOrder(order: StoredOrder): Order {
     payment: order.payment ?? null,
     shipment: order.shipment ?? null,
     cancellation: order.cancellation ?? null,
+    fulfilment: order.fulfilment ?? null,
     paymentDeadline: order.paymentDeadline,
     history: order.history,
     createdAt: order.createdAt,
@@ -108,16 +115,7 @@ export async function listOpenOrders(before: string, limitPerShard = 100): Promi
   return shards.flatMap((out) => (out.Items ?? []).map(toOrder)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
 }
 
-export type StockMove = 'reserve' | 'sell' | 'release' | 'unsell';
-
-export interface StockLine {
-  sku: string;
-  /** Units that move from one counter to the next. */
-  quantity: number;
-  move: StockMove;
-  /** Units that leave the stock from the move's source counter (a shortage). */
-  writtenOff?: number;
-}
+export type { StockLine, StockMove } from '../core/decisions.js';
 
 /** One SKU's stock movement as a single conditional update of its counters. */
 export function stockMoveUpdate({ sku, quantity, move, writtenOff = 0 }: StockLine) {
@@ -143,12 +141,12 @@ export function stockMoveUpdate({ sku, quantity, move, writtenOff = 0 }: StockLi
 export async function createOrder(order: Order, idempotency: { key: string; requestHash: string; ttlSeconds: number }) {
   const orderItem: Item = {
     ...order,
+    version: 1,
     ...keys.order(order.orderId),
     type: 'order',
     gsi1pk: customerPartition(order.customerId),
     gsi1sk: `${order.createdAt}#${order.orderId}`,
-    gsi3pk: openOrderPartition(order.orderId),
-    gsi3sk: `${order.createdAt}#${order.orderId}`,
+    ...openOrderKeys(order),
   };
   const idempotencyItem: Item = {
     ...keys.idempotency(order.customerId, idempotency.key),
@@ -193,6 +191,15 @@ function assignments(set: Record<string, NativeAttributeValue>, names: Record<st
   });
 }
 
+const VERSION_BUMP = 'version = if_not_exists(version, :one) + :one';
+
+/** ` AND version = :v` when the write must see the version its decision was read from. */
+function versionGuard(version: number | undefined, values: Item): string {
+  if (version === undefined) return '';
+  values[':v'] = version;
+  return ' AND version = :v';
+}
+
 /** `#status IN (...)` over the given statuses. */
 function statusIn(statuses: readonly OrderStatus[], values: Item, prefix: string): string {
   statuses.forEach((status, i) => (values[`:${prefix}${i}`] = status));
@@ -208,8 +215,10 @@ export interface Transition {
   set?: Record<string, NativeAttributeValue>;
   remove?: readonly string[];
   stock?: readonly StockLine[];
-  /** Refuse the change once a cancellation was requested (the goods must not move on). */
-  unlessCancelRequested?: boolean;
+  /** Write only if the order is still the version the decision was taken from. */
+  expectVersion?: number;
+  /** Keep the order in the open-orders index although final (effects it owes are still to be carried out). */
+  keepOpen?: boolean;
 }
 
 /**
@@ -226,14 +235,15 @@ export async function transition(orderId: string, change: Transition): Promise<S
     ':now': now,
     ':h': [{ status: change.to, at: now, ...(change.reason ? { reason: change.reason } : {}) }],
   };
-  const sets = ['#status = :to', 'updatedAt = :now', 'history = list_append(history, :h)'];
+  const sets = ['#status = :to', 'updatedAt = :now', 'history = list_append(history, :h)', VERSION_BUMP];
+  values[':one'] = 1;
   if (change.reason) {
     sets.push('cancellation = :c');
     values[':c'] = { reason: change.reason, at: now };
   }
   sets.push(...assignments(change.set ?? {}, names, values, 's'));
   // A final order leaves the open-orders index (nothing is left to reconcile).
-  const remove = [...(change.remove ?? []), ...(FINAL_STATUSES.includes(change.to) ? ['gsi3pk', 'gsi3sk'] : [])];
+  const remove = [...(change.remove ?? []), ...(FINAL_STATUSES.includes(change.to) && !change.keepOpen ? ['gsi3pk', 'gsi3sk'] : [])];
   const removes = remove.map((attribute, i) => {
     names[`#r${i}`] = attribute;
     return `#r${i}`;
@@ -242,7 +252,7 @@ export async function transition(orderId: string, change: Transition): Promise<S
     TableName: TABLE,
     Key: keys.order(orderId),
     UpdateExpression: `SET ${sets.join(', ')}${removes.length ? ` REMOVE ${removes.join(', ')}` : ''}`,
-    ConditionExpression: statusIn(from, values, 'f') + (change.unlessCancelRequested ? ' AND attribute_not_exists(cancelRequestedAt)' : ''),
+    ConditionExpression: statusIn(from, values, 'f') + versionGuard(change.expectVersion, values),
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };
@@ -293,12 +303,13 @@ export async function updateWhile(
   orderId: string,
   whileIn: readonly OrderStatus[],
   set: Record<string, NativeAttributeValue>,
-  expectSizes: Record<string, number> = {},
+  guard: { expectSizes?: Record<string, number>; expectVersion?: number; remove?: readonly string[] } = {},
 ): Promise<StoredOrder | null> {
   const names: Record<string, string> = { '#status': 'status' };
-  const values: Item = { ':now': new Date().toISOString() };
-  const sets = ['updatedAt = :now', ...assignments(set, names, values, 's')];
-  const conditions = [statusIn(whileIn, values, 'w')];
+  const values: Item = { ':now': new Date().toISOString(), ':one': 1 };
+  const sets = ['updatedAt = :now', VERSION_BUMP, ...assignments(set, names, values, 's')];
+  const conditions = [statusIn(whileIn, values, 'w') + versionGuard(guard.expectVersion, values)];
+  const expectSizes = guard.expectSizes ?? {};
   Object.entries(expectSizes).forEach(([path, size], i) => {
     const ref = path.split('.').map((part, j) => ((names[`#e${i}_${j}`] = part), `#e${i}_${j}`)).join('.');
     values[`:e${i}`] = size;
@@ -309,7 +320,7 @@ export async function updateWhile(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.order(orderId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
+        UpdateExpression: `SET ${sets.join(', ')}${guard.remove?.length ? ` REMOVE ${guard.remove.join(', ')}` : ''}`,
         ConditionExpression: conditions.join(' AND '),
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
@@ -322,6 +333,60 @@ export async function updateWhile(
     throw error;
   }
 }
+
+/**
+ * Appends a carrier event to the order's shipment unless it is there already (same
+ * status and time): one unconditional-on-size write, so concurrent events never
+ * contend. The keys of events seen live beside the shipment, never shown to clients.
+ */
+export async function appendShipmentEvent(orderId: string, event: ShipmentEvent): Promise<'added' | 'known' | 'no-shipment'> {
+  const key = `${event.occurredAt}|${event.status}`;
+  try {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.order(orderId),
+        UpdateExpression: 'SET shipment.events = list_append(shipment.events, :e), updatedAt = :now, ' + VERSION_BUMP + ' ADD shipmentEventKeys :ks',
+        ConditionExpression: 'attribute_exists(shipment.trackingNumber) AND NOT contains(shipmentEventKeys, :k)',
+        ExpressionAttributeValues: { ':e': [event], ':now': new Date().toISOString(), ':one': 1, ':ks': new Set([key]), ':k': key },
+      }),
+    );
+    return 'added';
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const order = await getOrder(orderId);
+    return order?.shipment ? 'known' : 'no-shipment';
+  }
+}
+
+/**
+ * Moves the shipment's status to `event` if no newer event was seen (ties: the later
+ * write wins). True when the event is now the newest.
+ */
+export async function advanceShipmentStatus(orderId: string, event: ShipmentEvent): Promise<boolean> {
+  try {
+    await dynamo.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: keys.order(orderId),
+        UpdateExpression: 'SET shipment.#status = :s, shipmentLatestAt = :t, updatedAt = :now, ' + VERSION_BUMP,
+        ConditionExpression: 'attribute_exists(shipment.trackingNumber) AND (attribute_not_exists(shipmentLatestAt) OR shipmentLatestAt <= :t)',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':s': event.status, ':t': event.occurredAt, ':now': new Date().toISOString(), ':one': 1 },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** The open-orders index keys: an order stays there while it is not final or still owes an effect. */
+export const openOrderKeys = (order: Pick<Order, 'orderId' | 'createdAt'>) => ({
+  gsi3pk: openOrderPartition(order.orderId),
+  gsi3sk: `${order.createdAt}#${order.orderId}`,
+});
 
 export const pickTaskKeys = (order: Pick<Order, 'orderId'>, createdAt: string) => ({
   gsi2pk: openPickTasksPartition,

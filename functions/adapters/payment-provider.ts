@@ -1,6 +1,6 @@
 /**
  * Payment providers behind one interface. The sandbox provider is the local stack's
- * stand-in for a real one (API.md "Local sandboxes"); Stripe is the next adapter.
+ * stand-in for a real one (API.md "Local sandboxes"); the real adapters come next.
  */
 export interface CreatedPayment {
   provider: string;
@@ -8,11 +8,21 @@ export interface CreatedPayment {
   checkoutUrl: string | null;
 }
 
+export interface RefundRequest {
+  paymentId: string;
+  refundId: string;
+  amountMinor: number;
+  currency: string;
+}
+
 export interface PaymentProvider {
   /** Idempotent per order: asking twice for the same order returns the same payment. */
   createPayment(input: { orderId: string; amountMinor: number; currency: string; method: string }): Promise<CreatedPayment>;
-  /** Idempotent per payment. */
-  refund(paymentId: string): Promise<void>;
+  /**
+   * Refunds `amountMinor` of a captured payment. Idempotent per `refundId` (sent as
+   * the provider's idempotency key): asking twice moves money once.
+   */
+  refund(input: RefundRequest): Promise<void>;
 }
 
 async function postJson(url: string, body: unknown): Promise<unknown> {
@@ -32,8 +42,8 @@ export function sandboxPaymentProvider(baseUrl: string): PaymentProvider {
       const out = (await postJson(`${baseUrl}/sandbox/payments`, input)) as { paymentId: string; checkoutUrl: string };
       return { provider: 'sandbox', paymentId: out.paymentId, checkoutUrl: out.checkoutUrl };
     },
-    async refund(paymentId) {
-      await postJson(`${baseUrl}/sandbox/payments/${encodeURIComponent(paymentId)}/refund`, {});
+    async refund({ paymentId, refundId, amountMinor }) {
+      await postJson(`${baseUrl}/sandbox/payments/${encodeURIComponent(paymentId)}/refund`, { refundId, amountMinor });
     },
   };
 }

@@ -15,6 +15,8 @@ export interface Product {
   available: number;
   reserved: number;
   sold: number;
+  /** Units that left the stock (shortages); the ledger: restocks = available + reserved + sold + writtenOff. */
+  writtenOff: number;
 }
 
 const TABLE = tableName();
@@ -28,6 +30,7 @@ function toProduct(item: Record<string, unknown>): Product {
     available: (item.available as number) ?? 0,
     reserved: (item.reserved as number) ?? 0,
     sold: (item.sold as number) ?? 0,
+    writtenOff: (item.writtenOff as number) ?? 0,
   };
 }
 

@@ -59,7 +59,7 @@ export function paidStatus(payment: Pick<Payment, 'amountMinor' | 'refundedMinor
 
 /** A payment with a refund owed (status PENDING): the recorded decision, before any money moves. */
 export function withRefundOwed(payment: Payment, refund: Omit<Refund, 'status' | 'completedAt' | 'createdAt'>, now: string): Payment {
-  if (payment.refunds.some((r) => r.refundId === refund.refundId)) return payment;
+  if (refund.amountMinor <= 0 || payment.refunds.some((r) => r.refundId === refund.refundId)) return payment;
   return { ...payment, refunds: [...payment.refunds, { ...refund, status: 'PENDING', createdAt: now, completedAt: null }] };
 }
 

@@ -1,6 +1,8 @@
 /**
  * The order model and its lifecycle rules. Pure: no I/O.
  */
+import type { Payment } from './money.js';
+export type { Payment } from './money.js';
 export const ORDER_STATUSES = [
   'PENDING_PAYMENT',
   'PAID',
@@ -18,6 +20,7 @@ export const CANCELLATION_REASONS = [
   'PAYMENT_TIMEOUT',
   'PAYMENT_FAILED',
   'OUT_OF_STOCK',
+  'OPS_CANCELLED',
 ] as const;
 export type CancellationReason = (typeof CANCELLATION_REASONS)[number];
 
@@ -56,17 +59,6 @@ export interface ShippingAddress {
   country: string;
 }
 
-export interface Payment {
-  provider: string;
-  paymentId: string;
-  status: 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'REFUNDED';
-  amountMinor: number;
-  currency: string;
-  checkoutUrl: string | null;
-  paidAt: string | null;
-  refundedAt: string | null;
-}
-
 export interface ShipmentEvent {
   status: CarrierStatus;
   occurredAt: string;
@@ -77,6 +69,14 @@ export interface Shipment {
   trackingNumber: string;
   status: CarrierStatus | null;
   events: ShipmentEvent[];
+}
+
+export type ShortageResolution = 'NONE' | 'SHIP_AVAILABLE' | 'WAIT_FOR_RESTOCK' | 'CANCEL_ORDER';
+
+export interface Fulfilment {
+  shortages: { sku: string; missing: number }[];
+  resolution: ShortageResolution;
+  backorderedSince: string | null;
 }
 
 export interface HistoryEntry {
@@ -97,6 +97,7 @@ export interface Order {
   payment: Payment | null;
   shipment: Shipment | null;
   cancellation: { reason: CancellationReason; at: string } | null;
+  fulfilment: Fulfilment | null;
   paymentDeadline: string;
   history: HistoryEntry[];
   createdAt: string;

@@ -7,8 +7,8 @@ import { httpHandler, json, route, type Principal } from './http-handler.js';
 
 /** Stock detail beyond `available` is for operators only (API.md). */
 function view(product: Product, principal: Principal | null) {
-  const { reserved, sold, ...rest } = product;
-  return principal?.isOps ? { ...rest, reserved, sold } : rest;
+  const { reserved, sold, writtenOff, ...rest } = product;
+  return principal?.isOps ? { ...rest, reserved, sold, writtenOff } : rest;
 }
 
 export const handler = httpHandler({

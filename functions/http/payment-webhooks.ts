@@ -8,7 +8,7 @@ import { markProcessed, recordEvent } from '../adapters/inbox.js';
 import { webhookSecret } from '../adapters/secrets.js';
 import { verifyStandardWebhook } from '../adapters/signatures.js';
 import { paymentProviderFromEnv } from '../adapters/payment-provider.js';
-import { applyPaymentEvent } from '../services/lifecycle.js';
+import { applyPaymentEvent } from '../services/payments.js';
 import { logger } from '../shared/powertools.js';
 import { httpHandler, json, route } from './http-handler.js';
 import { parseWebhookBody } from './webhook-body.js';
@@ -32,7 +32,8 @@ export const handler = httpHandler({
         logger.info('duplicate payment webhook ignored', { eventId, orderId: event.data.orderId });
         return json(200, { received: true, duplicate: true });
       }
-      const outcome = await applyPaymentEvent(event, params.provider, payments);
+      const { paymentId, orderId, amountMinor, currency } = event.data;
+      const outcome = await applyPaymentEvent(orderId, { type: event.type, provider: params.provider, paymentId, amountMinor, currency }, payments);
       await markProcessed(source, eventId, outcome);
       logger.info('payment webhook applied', { eventId, orderId: event.data.orderId, type: event.type, outcome });
       return json(200, { received: true });

@@ -1,36 +1,73 @@
 /**
- * Cancellation and its compensation. A cancel request is recorded on the order
- * (guarded by its status), which stops the warehouse from packing it, and then fails
- * the workflow's waiting task with `Order.Cancelled`; the workflow's Catch runs the
- * compensation below. Whichever of the request and the stage worker writes second
- * sees the other's write and sends the signal, so it is never lost.
+ * Cancellation, decided in one write: the order moves to CANCELLED from the status
+ * it was read in (version-guarded), with its stock moves and the refund it is owed
+ * recorded in the same write. Then the effects follow from the record: the refund
+ * (functions/services/refunds.ts) and the workflow's signal, whose Catch runs the
+ * compensation stage, which only finishes what the record owes.
+ *
+ * A deadline that fires as the order moves on (paid just in time, packed just in
+ * time) loses the race: the compensation reports the status it found and the
+ * workflow resumes from there.
  */
 import { DomainError } from '../core/errors.js';
-import { CANCELLABLE, CANCELLATION_REASONS, type CancellationReason } from '../core/order.js';
-import { getOrder, transition, updateWhile, type StockLine, type StoredOrder } from '../adapters/orders.js';
-import { taskFailed } from '../adapters/workflow.js';
+import { CANCELLABLE, CANCELLATION_REASONS, type CancellationReason, type Fulfilment, type OrderStatus } from '../core/order.js';
+import { cancellationDecision } from '../core/decisions.js';
+import { getOrder, transition, type StoredOrder } from '../adapters/orders.js';
 import { paymentProviderFromEnv } from '../adapters/payment-provider.js';
+import { settleRefunds } from './refunds.js';
+import { signalOpenTask } from './lifecycle.js';
 import { logger, metrics } from '../shared/powertools.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
-export async function requestCancellation(order: StoredOrder): Promise<StoredOrder> {
-  if (order.status === 'CANCELLED') return order;
-  const marked = await updateWhile(order.orderId, CANCELLABLE, { cancelRequestedAt: new Date().toISOString() });
-  if (!marked) {
-    const current = await getOrder(order.orderId);
-    if (current?.status === 'CANCELLED') return current;
-    throw new DomainError('INVALID_STATE', `The order is ${current?.status ?? order.status}; it can be cancelled only before it is packed`);
-  }
-  await signalCancellation(marked);
-  return marked;
+export interface CancelRequest {
+  reason: CancellationReason;
+  /** Statuses this cancellation may start from. */
+  from: readonly OrderStatus[];
+  /** Units reported missing at picking: written off instead of returned to stock. */
+  missing?: Record<string, number>;
+  fulfilment?: Fulfilment;
 }
 
-/** Fails the open payment or picking task of an order whose cancellation was requested. */
-export async function signalCancellation(order: StoredOrder, reason: CancellationReason = 'CUSTOMER_CANCELLED'): Promise<void> {
-  if (order.taskToken && (order.taskStage === 'payment' || order.taskStage === 'picking')) {
-    const result = await taskFailed(order.taskToken, 'Order.Cancelled', { reason });
-    logger.info('cancellation signalled', { orderId: order.orderId, stage: order.taskStage, result });
+export type CancelOutcome = 'cancelled' | 'already-cancelled' | 'not-cancellable';
+
+const MAX_ATTEMPTS = 25;
+
+/** Decides the cancellation; does not act on it (see `cancelAndSignal`). */
+export async function decideCancellation(orderId: string, request: CancelRequest): Promise<{ order: StoredOrder; outcome: CancelOutcome }> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const order = await getOrder(orderId);
+    if (!order) throw new DomainError('NOT_FOUND', `No order ${orderId}`);
+    if (order.status === 'CANCELLED') return { order, outcome: 'already-cancelled' };
+    if (!request.from.includes(order.status)) return { order, outcome: 'not-cancellable' };
+    const decision = cancellationDecision(order, new Date().toISOString(), request.missing);
+    const cancelled = await transition(orderId, {
+      to: 'CANCELLED',
+      from: [order.status],
+      reason: request.reason,
+      expectVersion: order.version,
+      set: { ...(decision.payment ? { payment: decision.payment } : {}), ...(request.fulfilment ? { fulfilment: request.fulfilment } : {}) },
+      stock: decision.stock,
+      // The pick task is withdrawn; the order stays in the open-orders index while a refund is owed.
+      remove: ['gsi2pk', 'gsi2sk', 'pickTaskCreatedAt'],
+      keepOpen: decision.refundOwed,
+    });
+    if (cancelled) {
+      metrics.addMetric('OrderCancelled', MetricUnit.Count, 1);
+      logger.info('order cancelled', { orderId, reason: request.reason, from: order.status, refundOwed: decision.refundOwed });
+      return { order: cancelled, outcome: 'cancelled' };
+    }
   }
+  throw new Error(`cancellation of ${orderId} kept losing races; will be retried`);
+}
+
+/** The customer's (or an operator's) cancel: decided now, refunded by the compensation stage. */
+export async function requestCancellation(order: StoredOrder, reason: CancellationReason = 'CUSTOMER_CANCELLED'): Promise<StoredOrder> {
+  const { order: current, outcome } = await decideCancellation(order.orderId, { reason, from: CANCELLABLE });
+  if (outcome === 'not-cancellable') {
+    throw new DomainError('INVALID_STATE', `The order is ${current.status}; it can be cancelled only before it is packed`);
+  }
+  await signalOpenTask(current);
+  return current;
 }
 
 const ERROR_REASONS: Record<string, CancellationReason> = {
@@ -59,48 +96,26 @@ export function reasonFor(failure: Failure | undefined): CancellationReason {
   return ERROR_REASONS[failure?.Error ?? ''] ?? 'CUSTOMER_CANCELLED';
 }
 
+/** Deadlines cancel only from the stage whose wait they end; anything further on has won the race. */
+function cancellableFor(reason: CancellationReason): readonly OrderStatus[] {
+  if (reason === 'PAYMENT_TIMEOUT') return ['PENDING_PAYMENT'];
+  if (reason === 'OUT_OF_STOCK') return ['PAID', 'PICKING'];
+  return CANCELLABLE;
+}
+
 /**
- * Refund if paid, release the stock, mark CANCELLED with the reason. Safe to run any
- * number of times: each pass re-reads the order and acts only on what is left.
+ * The workflow's compensation stage. Usually the cancellation was decided already
+ * (by the customer, a payment failure or a shortage) and only its refund is left;
+ * for a deadline it is decided here. Returns the order, whose status tells the
+ * workflow where to go on: CANCELLED ends it, PAID or PACKED resumes it.
  */
-export async function compensate(orderId: string, failure: Failure | undefined): Promise<StoredOrder | null> {
+export async function compensate(orderId: string, failure: Failure | undefined): Promise<StoredOrder> {
   const reason = reasonFor(failure);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const order = await getOrder(orderId);
-    if (!order || order.status === 'CANCELLED') return order;
-    if (!CANCELLABLE.includes(order.status)) {
-      // Packed or beyond: goods are on their way; a cancellation cannot apply.
-      logger.error('compensation found the order past cancellation', { orderId, status: order.status, reason });
-      metrics.addMetric('CompensationSkipped', MetricUnit.Count, 1);
-      return order;
-    }
-    const paid = order.status !== 'PENDING_PAYMENT';
-    let stock: StockLine[];
-    const set: Record<string, unknown> = {};
-    if (paid) {
-      if (order.payment) await paymentProviderFromEnv().refund(order.payment.paymentId);
-      const refundedAt = new Date().toISOString();
-      if (order.payment) set.payment = { ...order.payment, status: 'REFUNDED', refundedAt };
-      stock = order.items.map((line) => {
-        const missing = Math.min(order.shortage?.[line.sku] ?? 0, line.quantity);
-        return { sku: line.sku, quantity: line.quantity - missing, move: 'unsell' as const, writtenOff: missing };
-      });
-    } else {
-      stock = order.items.map((line) => ({ sku: line.sku, quantity: line.quantity, move: 'release' as const }));
-    }
-    const cancelled = await transition(orderId, {
-      to: 'CANCELLED',
-      from: [order.status],
-      reason,
-      set,
-      stock,
-      remove: ['gsi2pk', 'gsi2sk', 'pickTaskCreatedAt', 'taskToken', 'taskStage'],
-    });
-    if (cancelled) {
-      metrics.addMetric('OrderCancelled', MetricUnit.Count, 1);
-      logger.info('order cancelled', { orderId, reason, refunded: paid });
-      return cancelled;
-    }
+  const { order, outcome } = await decideCancellation(orderId, { reason, from: cancellableFor(reason) });
+  if (outcome === 'not-cancellable') {
+    logger.warn('compensation found the order moved on; the workflow resumes', { orderId, status: order.status, reason });
+    metrics.addMetric('CompensationResumed', MetricUnit.Count, 1);
+    return order;
   }
-  throw new Error(`compensation of ${orderId} kept losing races; will be retried`);
+  return settleRefunds(order, paymentProviderFromEnv());
 }

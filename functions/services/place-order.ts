@@ -84,6 +84,7 @@ export async function placeOrder(customerId: string, key: string, body: CreateOr
     payment: null,
     shipment: null,
     cancellation: null,
+    fulfilment: null,
     paymentDeadline: new Date(now.getTime() + DEADLINES.paymentSeconds * 1000).toISOString(),
     history: [{ status: 'PENDING_PAYMENT', at: createdAt }],
     createdAt,
@@ -118,5 +119,5 @@ export async function placeOrder(customerId: string, key: string, body: CreateOr
   }
 
   await startOrderWorkflow({ orderId: order.orderId, deadlines: DEADLINES });
-  return { order, replayed: false };
+  return { order: { ...order, version: 1 }, replayed: false };
 }

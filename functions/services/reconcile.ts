@@ -1,7 +1,8 @@
 /**
  * The reconciler: finds orders that no workflow is driving, or that sit past a
  * deadline without progress. It repairs what is safe (starting a missing execution,
- * idempotent by name, with the payment time the order has left) and reports the rest,
+ * idempotent by name, with the payment time the order has left; carrying out refunds a
+ * final order still owes) and reports the rest,
  * each with a log line and a metric, for an operator.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -9,13 +10,15 @@ import { deadlines } from '../core/config.js';
 import { FINAL_STATUSES, type OrderStatus } from '../core/order.js';
 import { listOpenOrders } from '../adapters/orders.js';
 import { describeOrderWorkflow, startOrderWorkflow } from '../adapters/workflow.js';
+import { paymentProviderFromEnv } from '../adapters/payment-provider.js';
+import { owedRefunds, settleRefunds } from './refunds.js';
 import { logger, metrics } from '../shared/powertools.js';
 
 const DEADLINES = deadlines();
 
 export interface ReconcileReport {
   checked: number;
-  repaired: { orderId: string; action: 'started-missing-execution' }[];
+  repaired: { orderId: string; action: 'started-missing-execution' | 'completed-owed-refunds' }[];
   stranded: { orderId: string; status: OrderStatus; problem: string }[];
 }
 
@@ -26,7 +29,18 @@ export async function reconcile(now = new Date(), graceSeconds = Number(process.
   const report: ReconcileReport = { checked: orders.length, repaired: [], stranded: [] };
 
   for (const order of orders) {
-    if (FINAL_STATUSES.includes(order.status)) continue;
+    if (FINAL_STATUSES.includes(order.status)) {
+      // A final order is still in the index only while it owes a refund: carry it out.
+      if (owedRefunds(order).length) {
+        try {
+          await settleRefunds(order, paymentProviderFromEnv());
+          report.repaired.push({ orderId: order.orderId, action: 'completed-owed-refunds' });
+        } catch (error) {
+          report.stranded.push({ orderId: order.orderId, status: order.status, problem: `refund owed, provider refused or failed: ${(error as Error).message}` });
+        }
+      }
+      continue;
+    }
     const execution = await describeOrderWorkflow(order.orderId);
     if (!execution) {
       if (order.status === 'PENDING_PAYMENT') {

@@ -1,15 +1,17 @@
 /**
- * The warehouse reports goods missing at picking: the order is cancelled with
- * OUT_OF_STOCK and refunded; the missing units are written off (they leave the
- * stock), the units found go back to available. The workflow's compensation does
- * the work; the shortage rides in the failure's cause.
+ * The warehouse reports goods missing at picking. The report is itself the decision
+ * (resolution CANCEL_ORDER, the default): one write cancels the order with
+ * OUT_OF_STOCK, writes the missing units off, returns the found ones to available
+ * and records the refund owed. A pick completion racing it finds the order no
+ * longer PICKING, and the other way round, so exactly one of them takes effect.
  */
 import { DomainError } from '../core/errors.js';
-import { updateWhile, type StoredOrder } from '../adapters/orders.js';
-import { taskFailed } from '../adapters/workflow.js';
+import { shortageFulfilment } from '../core/decisions.js';
+import type { StoredOrder } from '../adapters/orders.js';
+import { decideCancellation } from './cancel.js';
+import { signalOpenTask } from './lifecycle.js';
 
-export async function reportShortage(order: StoredOrder, items: { sku: string; missing: number }[]): Promise<void> {
-  if (order.status === 'CANCELLED' && order.cancellation?.reason === 'OUT_OF_STOCK') return; // repeat: harmless
+export async function reportShortage(order: StoredOrder, items: { sku: string; missing: number }[]): Promise<StoredOrder> {
   const lines = new Map(order.items.map((line) => [line.sku, line.quantity]));
   const invalid = items.filter((item) => !lines.has(item.sku) || item.missing > lines.get(item.sku)!);
   if (invalid.length) {
@@ -20,9 +22,15 @@ export async function reportShortage(order: StoredOrder, items: { sku: string; m
     );
   }
   const missing = Object.fromEntries(items.map((item) => [item.sku, item.missing]));
-  const marked = await updateWhile(order.orderId, ['PICKING'], { shortage: missing });
-  if (!marked) throw new DomainError('INVALID_STATE', `The order is ${order.status}, not PICKING`);
-  if (marked.taskToken && marked.taskStage === 'picking') {
-    await taskFailed(marked.taskToken, 'Stock.Shortage', { reason: 'OUT_OF_STOCK', missing });
-  }
+  const { order: current, outcome } = await decideCancellation(order.orderId, {
+    reason: 'OUT_OF_STOCK',
+    from: ['PICKING'],
+    missing,
+    fulfilment: shortageFulfilment(items),
+  });
+  // Repeating a report that succeeded is harmless; anything else means the order was not PICKING.
+  const repeated = outcome === 'already-cancelled' && current.fulfilment?.resolution === 'CANCEL_ORDER';
+  if (outcome !== 'cancelled' && !repeated) throw new DomainError('INVALID_STATE', `The order is ${current.status}, not PICKING`);
+  await signalOpenTask(current);
+  return current;
 }

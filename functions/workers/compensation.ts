@@ -1,4 +1,8 @@
-/** Compensation: refund if paid, release stock, mark CANCELLED; then let the workflow end. */
+/**
+ * Compensation: finish (or, for a deadline, decide) the cancellation and its refund.
+ * The order's status goes back to the workflow, which ends on CANCELLED and resumes
+ * on PAID or PACKED (a deadline that lost its race).
+ */
 import { taskSucceeded } from '../adapters/workflow.js';
 import { compensate } from '../services/cancel.js';
 import { stageWorker } from './stage-worker.js';
@@ -6,6 +10,6 @@ import { stageWorker } from './stage-worker.js';
 export const handler = stageWorker('compensation', {
   async compensate({ orderId, taskToken, failure }) {
     const order = await compensate(orderId, failure);
-    await taskSucceeded(taskToken, { status: order?.status ?? 'MISSING' });
+    await taskSucceeded(taskToken, { status: order.status });
   },
 });

@@ -10,7 +10,7 @@ export const handler = stageWorker('payment', {
   async awaitPayment({ orderId, taskToken }) {
     const order = await getOrder(orderId);
     if (!order) throw new Error(`order ${orderId} not found`);
-    if (order.status !== 'PENDING_PAYMENT' || order.payment?.status === 'FAILED' || order.payment?.status === 'REFUNDED') {
+    if (order.status !== 'PENDING_PAYMENT') {
       await settle(order, 'payment', taskToken);
       return;
     }
@@ -22,6 +22,8 @@ export const handler = stageWorker('payment', {
       currency: order.currency,
       paidAt: null,
       refundedAt: null,
+      refundedMinor: 0,
+      refunds: [],
     };
     const { order: armed } = await recordTask(orderId, 'payment', taskToken, ['PENDING_PAYMENT'], { payment: created });
     // Whatever happened meanwhile (paid, failed, cancel requested) is settled now.

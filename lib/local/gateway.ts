@@ -11,7 +11,7 @@ import { verifyBearer } from '../../functions/adapters/jwt.js';
 import type { HttpRoute, Throttle } from '../topology.js';
 import { lambdaContext, type LoadedHandler } from './lambda-context.js';
 import type { LocalIssuer } from './issuer.js';
-import type { Sandbox } from './sandbox.js';
+import { RefundRefused, type Sandbox } from './sandbox.js';
 
 export interface GatewayRoute extends HttpRoute {
   functionName: string;
@@ -225,8 +225,17 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
     if (parts[1] === 'payments' && parts.length === 4 && method === 'POST') {
       const [, , paymentId, action] = parts as [string, string, string, string];
       if (action === 'refund') {
-        const payment = sandbox.refund(paymentId);
-        return payment ? (sendJson(res, 200, payment), true) : notFound();
+        const input = json() as { refundId?: unknown; amountMinor?: unknown };
+        if (typeof input.refundId !== 'string' || typeof input.amountMinor !== 'number') {
+          return problem(res, 400, 'VALIDATION_ERROR', 'Validation failed', 'Send { "refundId", "amountMinor" }'), true;
+        }
+        try {
+          const payment = sandbox.refund(paymentId, input.refundId, input.amountMinor);
+          return payment ? (sendJson(res, 200, payment), true) : notFound();
+        } catch (error) {
+          if (!(error instanceof RefundRefused)) throw error;
+          return problem(res, 409, 'INVALID_STATE', 'Refund refused', error.message), true;
+        }
       }
       if (action === 'succeed' || action === 'fail') {
         const delivery = await sandbox.settlePayment(paymentId, action, json() as { amountMinor?: number; currency?: string });

@@ -13,10 +13,15 @@ export interface SandboxPayment {
   orderId: string;
   amountMinor: number;
   currency: string;
-  status: 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'REFUNDED';
+  status: 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'PARTIALLY_REFUNDED' | 'REFUNDED';
   checkoutUrl: string;
-  refunds: number;
+  refundedMinor: number;
+  /** Every refund the provider made, once per refund id (the idempotency key). */
+  refunds: { refundId: string; amountMinor: number }[];
 }
+
+/** A refund the provider refuses, as a real one would (nothing captured, or more than is left). */
+export class RefundRefused extends Error {}
 
 export interface SandboxShipment {
   trackingNumber: string;
@@ -54,20 +59,28 @@ export class Sandbox {
       currency: input.currency,
       status: 'PENDING',
       checkoutUrl: `${this.baseUrl}/sandbox/pay/${paymentId}`,
-      refunds: 0,
+      refundedMinor: 0,
+      refunds: [],
     };
     this.payments.set(paymentId, payment);
     this.paymentsByOrder.set(input.orderId, paymentId);
     return payment;
   }
 
-  /** Refunds are idempotent: a second refund of the same payment moves no money. */
-  refund(paymentId: string): SandboxPayment | undefined {
+  /**
+   * Refunds part or all of a captured payment, idempotently per refund id: the same
+   * id again moves no money. Refuses what a real provider refuses.
+   */
+  refund(paymentId: string, refundId: string, amountMinor: number): SandboxPayment | undefined {
     const payment = this.payments.get(paymentId);
-    if (payment && payment.status !== 'REFUNDED') {
-      payment.status = 'REFUNDED';
-      payment.refunds += 1;
+    if (!payment || payment.refunds.some((r) => r.refundId === refundId)) return payment;
+    if (payment.status !== 'SUCCEEDED' && payment.status !== 'PARTIALLY_REFUNDED') throw new RefundRefused(`payment is ${payment.status}, nothing captured`);
+    if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0 || amountMinor > payment.amountMinor - payment.refundedMinor) {
+      throw new RefundRefused(`refund of ${amountMinor} exceeds what is left (${payment.amountMinor - payment.refundedMinor})`);
     }
+    payment.refunds.push({ refundId, amountMinor });
+    payment.refundedMinor += amountMinor;
+    payment.status = payment.refundedMinor === payment.amountMinor ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
     return payment;
   }
 
@@ -75,7 +88,13 @@ export class Sandbox {
   async settlePayment(paymentId: string, outcome: 'succeed' | 'fail', override: { amountMinor?: number; currency?: string } = {}) {
     const payment = this.payments.get(paymentId);
     if (!payment) return undefined;
-    if (outcome === 'succeed' && payment.status === 'PENDING') payment.status = 'SUCCEEDED';
+    // A failed attempt can be followed by a successful one; nothing undoes a capture.
+    if (outcome === 'succeed' && (payment.status === 'PENDING' || payment.status === 'FAILED')) {
+      payment.status = 'SUCCEEDED';
+      // What the provider captured is what it reports (a test may make it report a wrong amount).
+      payment.amountMinor = override.amountMinor ?? payment.amountMinor;
+      payment.currency = override.currency ?? payment.currency;
+    }
     if (outcome === 'fail' && payment.status === 'PENDING') payment.status = 'FAILED';
     return this.deliver('/webhooks/payments/sandbox', this.secrets.payment, {
       type: outcome === 'succeed' ? 'payment.succeeded' : 'payment.failed',

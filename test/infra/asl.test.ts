@@ -49,6 +49,15 @@ describe('the order workflow (ASL)', () => {
     }
   });
 
+  it('after compensation, ends a cancelled order and resumes one whose deadline lost its race', () => {
+    expect(asl.States.Compensate.Next).toBe('AfterCompensation');
+    const choice: State = asl.States.AfterCompensation;
+    expect(choice.Type).toBe('Choice');
+    const next = Object.fromEntries(choice.Choices.map((c: State) => [c.StringEquals, c.Next]));
+    expect(next).toEqual({ CANCELLED: 'Cancelled', PAID: 'Picking', PACKED: 'Shipping' });
+    expect(asl.States[choice.Default].Type).toBe('Fail');
+  });
+
   it('catches every failure of every task', () => {
     for (const [name, state] of states.filter(([, s]) => s.Type === 'Task')) {
       const caught = (state.Catch ?? []).flatMap((c: State) => c.ErrorEquals);

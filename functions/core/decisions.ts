@@ -1,0 +1,142 @@
+/**
+ * Decisions, pure: from the order as it was read, what one conditional write must
+ * record. The services write a decision only if the order is still the version it
+ * was taken from, then carry out the effects it owes (refunds, workflow signals)
+ * from the record, idempotently. Whoever loses a race re-reads and decides again.
+ *
+ * This is where money is decided: a refund exists only as an entry written here,
+ * with its idempotency key, for a payment that the same write records as not paying
+ * for a live order.
+ */
+import { createHash } from 'node:crypto';
+import { refundableMinor, withRefundOwed, type Payment, type RefundReason } from './money.js';
+import type { CancellationReason, Fulfilment, Order, OrderStatus } from './order.js';
+
+export type StockMove = 'reserve' | 'sell' | 'release' | 'unsell';
+
+export interface StockLine {
+  sku: string;
+  /** Units that move from one counter to the next. */
+  quantity: number;
+  move: StockMove;
+  /** Units that leave the stock from the move's source counter (a shortage). */
+  writtenOff?: number;
+}
+
+/**
+ * The refund's idempotency key (Alipay `out_request_no`, WeChat `out_refund_no`,
+ * PayPal-Request-Id, Stripe Idempotency-Key): derived from the order, the payment
+ * and the cause, so every retry of the same decision asks the provider for the same
+ * refund. 35 characters, within every provider's limit.
+ */
+export function refundIdFor(orderId: string, paymentId: string, cause: string): string {
+  return `rf_${createHash('sha256').update(`${orderId}|${paymentId}|${cause}`).digest('hex').slice(0, 32)}`;
+}
+
+/** What an order in `status` holds of its lines' stock. */
+function holdsSold(status: OrderStatus): boolean {
+  return status !== 'PENDING_PAYMENT';
+}
+
+export interface CancelDecision {
+  stock: StockLine[];
+  /** The order's payment with the refund it is owed, if it was paid. */
+  payment: Payment | null;
+  refundOwed: boolean;
+}
+
+/**
+ * Cancelling the order as read: unpaid stock is released; paid stock goes back to
+ * available except units reported missing (written off); a payment that captured
+ * money is owed an ORDER_CANCELLED refund of all that is still refundable.
+ */
+export function cancellationDecision(order: Order, now: string, missing: Record<string, number> = {}): CancelDecision {
+  const stock: StockLine[] = order.items.map((line) => {
+    if (!holdsSold(order.status)) return { sku: line.sku, quantity: line.quantity, move: 'release' };
+    const lost = Math.min(missing[line.sku] ?? 0, line.quantity);
+    return { sku: line.sku, quantity: line.quantity - lost, move: 'unsell', writtenOff: lost };
+  });
+  const payment = order.payment ?? null;
+  const owed = payment ? refundableMinor(payment) : 0;
+  if (!payment || owed <= 0) return { stock, payment, refundOwed: false };
+  return {
+    stock,
+    payment: withRefundOwed(payment, { refundId: refundIdFor(order.orderId, payment.paymentId, 'ORDER_CANCELLED'), amountMinor: owed, reason: 'ORDER_CANCELLED' }, now),
+    refundOwed: true,
+  };
+}
+
+export interface PaymentReport {
+  type: 'payment.succeeded' | 'payment.failed';
+  provider: string;
+  paymentId: string;
+  amountMinor: number;
+  currency: string;
+}
+
+/** A payment event's verdict on the order as read. */
+export type PaymentDecision =
+  /** Already decided for this payment: carry out what the record owes, change nothing. */
+  | { kind: 'already-decided' }
+  /** Nothing to do (a failure after success, or for another payment). */
+  | { kind: 'ignore' }
+  /** PENDING_PAYMENT -> PAID with this payment; stock reserved -> sold. */
+  | { kind: 'pay'; payment: Payment }
+  /** PENDING_PAYMENT -> CANCELLED (PAYMENT_FAILED): the payment failed, or captured the wrong amount (refund owed). */
+  | { kind: 'cancel'; reason: CancellationReason; payment: Payment; refundOwed: boolean }
+  /** The order stays as it is; this payment, which pays nothing, is owed a refund. */
+  | { kind: 'refund'; payment: Payment; asOrderPayment: boolean };
+
+interface StoredPayments {
+  payment: Payment | null;
+  strayPayments?: Payment[];
+}
+
+function captured(order: Order, report: PaymentReport, now: string): Payment {
+  const known = order.payment?.paymentId === report.paymentId ? order.payment : null;
+  return {
+    provider: report.provider,
+    paymentId: report.paymentId,
+    status: 'SUCCEEDED',
+    amountMinor: report.amountMinor,
+    currency: report.currency,
+    checkoutUrl: known?.checkoutUrl ?? null,
+    paidAt: now,
+    refundedAt: null,
+    refundedMinor: 0,
+    refunds: known?.refunds ?? [],
+  };
+}
+
+function owedBack(order: Order, payment: Payment, reason: RefundReason, now: string): Payment {
+  return withRefundOwed(payment, { refundId: refundIdFor(order.orderId, payment.paymentId, reason), amountMinor: payment.amountMinor, reason }, now);
+}
+
+export function paymentDecision(order: Order & StoredPayments, report: PaymentReport, now: string): PaymentDecision {
+  const own = order.payment?.paymentId === report.paymentId ? order.payment : null;
+  const awaiting = order.status === 'PENDING_PAYMENT' && !order.payment?.paidAt;
+
+  if (report.type === 'payment.failed') {
+    if (!awaiting || (order.payment && !own)) return { kind: 'ignore' };
+    const failed: Payment = { ...captured(order, report, now), status: 'FAILED', paidAt: null, amountMinor: order.totalMinor, currency: order.currency };
+    return { kind: 'cancel', reason: 'PAYMENT_FAILED', payment: failed, refundOwed: false };
+  }
+
+  // A success already decided (it pays the order, or it is owed back) is never decided again.
+  if (own?.paidAt || order.strayPayments?.some((p) => p.paymentId === report.paymentId)) return { kind: 'already-decided' };
+
+  const payment = captured(order, report, now);
+  if (awaiting) {
+    if (report.amountMinor === order.totalMinor && report.currency === order.currency) return { kind: 'pay', payment };
+    const refundOwed = report.amountMinor > 0;
+    return { kind: 'cancel', reason: 'PAYMENT_FAILED', payment: refundOwed ? owedBack(order, payment, 'PAYMENT_MISMATCH', now) : payment, refundOwed };
+  }
+  // The order no longer awaits payment: cancelled or timed out (late), or paid by another payment (duplicate).
+  const reason: RefundReason = order.payment?.paidAt ? 'DUPLICATE_PAYMENT' : 'LATE_PAYMENT';
+  return { kind: 'refund', payment: owedBack(order, payment, reason, now), asOrderPayment: !order.payment?.paidAt };
+}
+
+/** The shortage report's fulfilment record when the order is cancelled for it. */
+export function shortageFulfilment(items: { sku: string; missing: number }[]): Fulfilment {
+  return { shortages: items, resolution: 'CANCEL_ORDER', backorderedSince: null };
+}

@@ -1,0 +1,76 @@
+/**
+ * A verified payment notification, applied by the rule of functions/core/decisions.ts:
+ * decide from the order as read with one version-guarded write (paid, cancelled for a
+ * failure or a wrong amount, or a refund owed for a payment that pays nothing), then
+ * act from the record: refunds with their idempotency keys, the workflow's signal.
+ * The notification that loses a race re-reads and finds the decision already made.
+ */
+import { paymentDecision, type PaymentReport } from '../core/decisions.js';
+import { getOrder, openOrderKeys, transition, updateWhile, type StoredOrder } from '../adapters/orders.js';
+import type { PaymentProvider } from '../adapters/payment-provider.js';
+import { settleRefunds } from './refunds.js';
+import { signalOpenTask } from './lifecycle.js';
+import { logger } from '../shared/powertools.js';
+
+export type PaymentOutcome = 'paid' | 'already-decided' | 'unknown-order' | 'refund-owed' | 'rejected-mismatch' | 'failed' | 'ignored';
+
+const MAX_ATTEMPTS = 25;
+
+export async function applyPaymentEvent(orderId: string, report: PaymentReport, payments: PaymentProvider): Promise<PaymentOutcome> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const order = await getOrder(orderId);
+    if (!order) return 'unknown-order';
+    const now = new Date().toISOString();
+    const decision = paymentDecision(order, report, now);
+    let written: StoredOrder | null = null;
+    let outcome: PaymentOutcome;
+    switch (decision.kind) {
+      case 'ignore':
+        return 'ignored';
+      case 'already-decided':
+        // A duplicate, or a retry after a crash: carry out what the record still owes.
+        await signalOpenTask(await settleRefunds(order, payments));
+        return 'already-decided';
+      case 'pay':
+        outcome = 'paid';
+        written = await transition(orderId, {
+          to: 'PAID',
+          from: ['PENDING_PAYMENT'],
+          expectVersion: order.version,
+          set: { payment: decision.payment },
+          stock: order.items.map((line) => ({ sku: line.sku, quantity: line.quantity, move: 'sell' as const })),
+        });
+        break;
+      case 'cancel':
+        outcome = report.type === 'payment.failed' ? 'failed' : 'rejected-mismatch';
+        written = await transition(orderId, {
+          to: 'CANCELLED',
+          from: ['PENDING_PAYMENT'],
+          reason: decision.reason,
+          expectVersion: order.version,
+          set: { payment: decision.payment },
+          stock: order.items.map((line) => ({ sku: line.sku, quantity: line.quantity, move: 'release' as const })),
+          keepOpen: decision.refundOwed,
+        });
+        break;
+      case 'refund':
+        outcome = 'refund-owed';
+        written = await updateWhile(
+          orderId,
+          [order.status],
+          {
+            ...(decision.asOrderPayment ? { payment: decision.payment } : { strayPayments: [...(order.strayPayments ?? []), decision.payment] }),
+            // Back in the open-orders index until the refund is done, so the reconciler finishes it.
+            ...openOrderKeys(order),
+          },
+          { expectVersion: order.version },
+        );
+        break;
+    }
+    if (!written) continue; // someone else decided first: re-read
+    if (outcome !== 'paid') logger.warn('payment not kept', { orderId, paymentId: report.paymentId, outcome, status: written.status });
+    await signalOpenTask(await settleRefunds(written, payments));
+    return outcome;
+  }
+  throw new Error(`payment event for ${orderId} kept losing races; the provider will retry`);
+}
