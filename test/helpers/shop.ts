@@ -86,3 +86,11 @@ export async function deliver(api: Api, customer: string, orderId: string, track
   expect(reply.body.delivered.status).toBe(200);
   return waitForStatus(api, customer, orderId, 'DELIVERED');
 }
+
+/** Waits until the order is CANCELLED and its refund has gone through (refunds follow the decision). */
+export async function waitForRefunded(api: Api, customer: string, orderId: string, timeoutMs = 20_000) {
+  return eventually(async () => {
+    const order = await getOrder(api, customer, orderId);
+    return order.status === 'CANCELLED' && order.payment?.status === 'REFUNDED' ? order : null;
+  }, timeoutMs, `order ${orderId} to be cancelled and refunded`);
+}

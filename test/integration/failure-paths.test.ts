@@ -1,7 +1,7 @@
 /** Unhappy paths that the core lifecycle already handles: cancellation, payment failures, shortage, event disorder. */
 import { describe, expect, it } from 'vitest';
 import { useLocalStack } from '../helpers/local-stack.js';
-import { getOrder, pay, paymentIdOf, pickAndShip, placeOrder, product, stockOf, waitForStatus, warehouse } from '../helpers/shop.js';
+import { getOrder, pay, paymentIdOf, pickAndShip, placeOrder, product, stockOf, waitForStatus, warehouse, waitForRefunded } from '../helpers/shop.js';
 
 const api = useLocalStack();
 
@@ -26,7 +26,7 @@ describe('cancellation', () => {
     await pay(api, 'ben', body.orderId);
     const reply = await api.request('POST', `/orders/${body.orderId}/cancel`, { token: await api.token('ben') });
     expect(reply.status).toBe(202);
-    const cancelled = await waitForStatus(api, 'ben', body.orderId, 'CANCELLED');
+    const cancelled = await waitForRefunded(api, 'ben', body.orderId);
     expect(cancelled.payment.status).toBe('REFUNDED');
     expect(api.stack.sandbox.payments.get(cancelled.payment.paymentId)?.refunds).toHaveLength(1);
     expect(await stockOf(api, sku)).toEqual({ available: 4, reserved: 0, sold: 0 });
@@ -119,7 +119,7 @@ describe('shortage at picking', () => {
     await pay(api, 'hal', body.orderId);
     const reply = await api.request('POST', `/warehouse/tasks/${body.orderId}/shortage`, { token: await warehouse(api), body: { items: [{ sku, missing: 2 }] } });
     expect(reply.status).toBe(202);
-    const cancelled = await waitForStatus(api, 'hal', body.orderId, 'CANCELLED');
+    const cancelled = await waitForRefunded(api, 'hal', body.orderId);
     expect(cancelled.cancellation.reason).toBe('OUT_OF_STOCK');
     expect(cancelled.payment.status).toBe('REFUNDED');
     // 5 stocked: 2 never sold, 1 found and returned, 2 written off.

@@ -1,7 +1,7 @@
 /** Picking and shipping deadlines: what happens when the warehouse or the carrier never answers. */
 import { describe, expect, it } from 'vitest';
 import { eventually, useLocalStack } from '../helpers/local-stack.js';
-import { getOrder, pay, placeOrder, product, stockOf, waitForStatus, warehouse } from '../helpers/shop.js';
+import { getOrder, pay, placeOrder, product, stockOf, warehouse, waitForRefunded } from '../helpers/shop.js';
 
 const api = useLocalStack({ env: { PICKING_TIMEOUT_SECONDS: '2', SHIPPING_TIMEOUT_SECONDS: '1' }, visibilityTimeoutSeconds: 1 });
 
@@ -10,7 +10,7 @@ describe('stage deadlines', () => {
     const sku = await product(api, 4);
     const { body } = await placeOrder(api, 'pia', [{ sku, quantity: 2 }]);
     const picking = await pay(api, 'pia', body.orderId);
-    const cancelled = await waitForStatus(api, 'pia', body.orderId, 'CANCELLED', 15_000);
+    const cancelled = await waitForRefunded(api, 'pia', body.orderId, 15_000);
     expect(cancelled.cancellation.reason).toBe('OUT_OF_STOCK');
     expect(cancelled.payment.status).toBe('REFUNDED');
     expect(api.stack.sandbox.payments.get(picking.payment.paymentId)?.refunds).toHaveLength(1);
