@@ -238,7 +238,8 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
         }
       }
       if (action === 'succeed' || action === 'fail') {
-        const delivery = await sandbox.settlePayment(paymentId, action, json() as { amountMinor?: number; currency?: string });
+        const input = json() as { amountMinor?: number; currency?: string; notify?: boolean };
+        const delivery = await sandbox.settlePayment(paymentId, action, input, input.notify !== false);
         return delivery ? (sendJson(res, 200, { delivered: delivery }), true) : notFound();
       }
     }

@@ -84,10 +84,20 @@ export class Sandbox {
     return payment;
   }
 
-  /** The provider reports a payment outcome; `override` lets a test send a wrong amount or currency. */
-  async settlePayment(paymentId: string, outcome: 'succeed' | 'fail', override: { amountMinor?: number; currency?: string } = {}) {
+  /**
+   * The payment succeeds or fails at the provider, which then notifies (unless
+   * `notify` is false: a lost notification). `override` lets a test make the
+   * provider capture and report a wrong amount or currency.
+   */
+  async settlePayment(paymentId: string, outcome: 'succeed' | 'fail', override: { amountMinor?: number; currency?: string } = {}, notify = true) {
+    if (!this.capture(paymentId, outcome, override)) return undefined;
+    return notify ? this.notifyPayment(paymentId, outcome) : { status: 0, body: null, webhookId: '' };
+  }
+
+  /** Moves the provider's own record of the payment; false when there is no such payment. */
+  capture(paymentId: string, outcome: 'succeed' | 'fail', override: { amountMinor?: number; currency?: string } = {}): boolean {
     const payment = this.payments.get(paymentId);
-    if (!payment) return undefined;
+    if (!payment) return false;
     // A failed attempt can be followed by a successful one; nothing undoes a capture.
     if (outcome === 'succeed' && (payment.status === 'PENDING' || payment.status === 'FAILED')) {
       payment.status = 'SUCCEEDED';
@@ -96,16 +106,27 @@ export class Sandbox {
       payment.currency = override.currency ?? payment.currency;
     }
     if (outcome === 'fail' && payment.status === 'PENDING') payment.status = 'FAILED';
-    return this.deliver('/webhooks/payments/sandbox', this.secrets.payment, {
+    return true;
+  }
+
+  /**
+   * Sends the payment's notification as the provider would, with what it captured.
+   * Passing the same `webhookId` again is a provider's retry of one event.
+   */
+  async notifyPayment(paymentId: string, outcome: 'succeed' | 'fail', webhookId?: string) {
+    const payment = this.payments.get(paymentId);
+    if (!payment) return undefined;
+    const event = {
       type: outcome === 'succeed' ? 'payment.succeeded' : 'payment.failed',
       data: {
         paymentId,
         orderId: payment.orderId,
-        amountMinor: override.amountMinor ?? payment.amountMinor,
-        currency: override.currency ?? payment.currency,
+        amountMinor: payment.amountMinor,
+        currency: payment.currency,
         ...(outcome === 'fail' ? { reason: 'card_declined' } : {}),
       },
-    });
+    };
+    return this.deliver('/webhooks/payments/sandbox', this.secrets.payment, event, webhookId);
   }
 
   /** While true, the carrier refuses bookings (an outage), to exercise the shipping deadline. */
@@ -121,17 +142,16 @@ export class Sandbox {
     return shipment;
   }
 
-  async trackingEvent(trackingNumber: string, status: string, occurredAt = new Date().toISOString()) {
+  async trackingEvent(trackingNumber: string, status: string, occurredAt = new Date().toISOString(), webhookId?: string) {
     return this.deliver('/webhooks/carriers/sandbox', this.secrets.carrier, {
       type: 'tracking.updated',
       data: { trackingNumber, status, occurredAt },
-    });
+    }, webhookId);
   }
 
   /** Signs and POSTs a webhook as the provider or carrier would. */
-  async deliver(path: string, secret: string, event: unknown): Promise<WebhookDelivery> {
+  async deliver(path: string, secret: string, event: unknown, webhookId = `msg_${ulid()}`): Promise<WebhookDelivery> {
     const body = JSON.stringify(event);
-    const webhookId = `msg_${ulid()}`;
     const timestamp = new Date();
     const response = await fetch(`${this.baseUrl}${path}`, {
       method: 'POST',

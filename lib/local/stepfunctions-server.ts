@@ -83,6 +83,8 @@ interface OpenTask {
   timeoutTimer?: NodeJS.Timeout;
   heartbeatTimer?: NodeJS.Timeout;
   heartbeatSeconds?: number;
+  /** When the task's deadline fires (ms since the epoch), if it has one. */
+  deadlineAt?: number;
   /** Ends the task with a States.* timeout error (deadline or missed heartbeat). */
   expire(error: string): void;
 }
@@ -139,6 +141,8 @@ export interface StepFunctionsServer {
   executions: Map<string, Execution>;
   /** The ARN an execution with this name has (or would have). */
   executionArn(name: string): string;
+  /** The callback tasks an execution waits on now, each with its deadline (ms since the epoch), if any. */
+  openTasks(name: string): { state: string; deadlineAt: number | null }[];
   faults: Faults;
   stop(): Promise<void>;
 }
@@ -210,7 +214,10 @@ export async function startStepFunctionsServer(options: {
       },
     };
     tasks.set(token, task);
-    if (timeoutSeconds) task.timeoutTimer = timer(() => task.expire('States.Timeout'), timeoutSeconds);
+    if (timeoutSeconds) {
+      task.timeoutTimer = timer(() => task.expire('States.Timeout'), timeoutSeconds);
+      task.deadlineAt = Date.now() + timeoutSeconds * 1000;
+    }
     if (heartbeatSeconds) task.heartbeatTimer = timer(() => task.expire('States.HeartbeatTimeout'), heartbeatSeconds);
     record(execution, 'TaskScheduled', { taskScheduledEventDetails: { resourceType: 'sqs', resource: 'sendMessage.waitForTaskToken', parameters: JSON.stringify(params), timeoutInSeconds: timeoutSeconds } });
     try {
@@ -400,6 +407,10 @@ export async function startStepFunctionsServer(options: {
     stateMachineArn,
     executions,
     executionArn: executionArnOf,
+    openTasks(name) {
+      const arn = executionArnOf(name);
+      return [...tasks.values()].filter((t) => t.executionArn === arn).map((t) => ({ state: t.state, deadlineAt: t.deadlineAt ?? null }));
+    },
     faults,
     async stop() {
       for (const token of [...tasks.keys()]) closeTask(token);
