@@ -84,6 +84,8 @@ export type PaymentDecision =
   | { kind: 'pay'; payment: Payment }
   /** PENDING_PAYMENT -> CANCELLED (PAYMENT_FAILED): the payment failed, or captured the wrong amount (refund owed). */
   | { kind: 'cancel'; reason: CancellationReason; payment: Payment; refundOwed: boolean }
+  /** The order stays as it is (it stopped waiting); its unpaid payment is recorded as failed, as the provider holds it. */
+  | { kind: 'record-failure'; payment: Payment }
   /** The order stays as it is; this payment, which pays nothing, is owed a refund. */
   | { kind: 'refund'; payment: Payment; asOrderPayment: boolean };
 
@@ -117,7 +119,8 @@ export function paymentDecision(order: Order & StoredPayments, report: PaymentRe
   const awaiting = order.status === 'PENDING_PAYMENT' && !order.payment?.paidAt;
 
   if (report.type === 'payment.failed') {
-    if (!awaiting || (order.payment && !own)) return { kind: 'ignore' };
+    if (order.payment && !own) return { kind: 'ignore' }; // another payment's attempt
+    if (!awaiting) return own && !own.paidAt && own.status === 'PENDING' ? { kind: 'record-failure', payment: { ...own, status: 'FAILED' } } : { kind: 'ignore' };
     const failed: Payment = { ...captured(order, report, now), status: 'FAILED', paidAt: null, amountMinor: order.totalMinor, currency: order.currency };
     return { kind: 'cancel', reason: 'PAYMENT_FAILED', payment: failed, refundOwed: false };
   }

@@ -53,6 +53,10 @@ export async function applyPaymentEvent(orderId: string, report: PaymentReport, 
           keepOpen: decision.refundOwed,
         });
         break;
+      case 'record-failure':
+        outcome = 'failed';
+        written = await updateWhile(orderId, [order.status], { payment: decision.payment }, { expectVersion: order.version });
+        break;
       case 'refund':
         outcome = 'refund-owed';
         written = await updateWhile(
@@ -68,7 +72,7 @@ export async function applyPaymentEvent(orderId: string, report: PaymentReport, 
         break;
     }
     if (!written) continue; // someone else decided first: re-read
-    if (outcome !== 'paid') logger.warn('payment not kept', { orderId, paymentId: report.paymentId, outcome, status: written.status });
+    if (outcome !== 'paid' && outcome !== 'failed') logger.warn('payment not kept', { orderId, paymentId: report.paymentId, outcome, status: written.status });
     await signalOpenTask(await settleRefunds(written, payments));
     return outcome;
   }

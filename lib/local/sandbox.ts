@@ -45,6 +45,18 @@ export class Sandbox {
     private readonly secrets: { payment: string; carrier: string },
   ) {}
 
+  /** The provider's payment for an order, once the payment stage created it. */
+  paymentOf(orderId: string): SandboxPayment | undefined {
+    const id = this.paymentsByOrder.get(orderId);
+    return id ? this.payments.get(id) : undefined;
+  }
+
+  /** The carrier's parcel for an order, once the shipping stage booked it. */
+  shipmentOf(orderId: string): SandboxShipment | undefined {
+    const id = this.shipmentsByOrder.get(orderId);
+    return id ? this.shipments.get(id) : undefined;
+  }
+
   /** While true, the provider refuses to create payments (an outage), to exercise retries and DLQs. */
   paymentsDown = false;
 

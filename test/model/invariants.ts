@@ -1,0 +1,141 @@
+/**
+ * What must hold after any interleaving of the actors (issue 7):
+ * - the stock ledger per SKU: available + reserved + sold + writtenOff = restocks, no
+ *   counter negative, and each counter equal to what the orders say it should hold;
+ * - money per order: 0 <= refundedMinor <= amountMinor; the order's record of its
+ *   payment agrees with what the provider holds; no refund issued twice; a payment
+ *   that was refunded never belongs to an order that goes on, and no cancelled order
+ *   keeps money;
+ * - every order final, or waiting with a running execution on a task with a deadline;
+ * - history forward-only, each status once.
+ */
+import type { LocalStack } from '../../lib/local/stack.js';
+import { paidStatus } from '../../functions/core/money.js';
+import { Client, MODEL_SETTINGS, type RunRecord } from './driver.js';
+
+const RANK: Record<string, number> = { PENDING_PAYMENT: 0, PAID: 1, PICKING: 2, PACKED: 3, SHIPPED: 4, DELIVERED: 5, COMPLETED: 6, CANCELLED: 7 };
+const FINAL = new Set(['COMPLETED', 'CANCELLED']);
+const SOLD = new Set(['PACKED', 'SHIPPED', 'DELIVERED', 'COMPLETED', 'PAID', 'PICKING']);
+
+export interface Verdict {
+  checks: number;
+  violations: string[];
+  settleMs: number;
+  outcomes: Record<string, number>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Settled: final with every refund done, or waiting (SHIPPED: the long wait for the carrier) on a task with a deadline. */
+function settled(order: any, stack: LocalStack): boolean {
+  if (FINAL.has(order.status)) {
+    const pending = (order.payment?.refunds ?? []).some((r: { status: string }) => r.status === 'PENDING');
+    return !pending && stack.stepFunctions.executions.get(order.orderId)?.status !== 'RUNNING';
+  }
+  return order.status === 'SHIPPED' && stack.stepFunctions.openTasks(order.orderId).some((t) => t.deadlineAt !== null);
+}
+
+export async function checkInvariants(stack: LocalStack, run: RunRecord, settleTimeoutMs = 25_000 + MODEL_SETTINGS.pickingTimeoutSeconds * 1000): Promise<Verdict> {
+  const client = new Client(stack);
+  const ops = await client.token('model-auditor', ['ops']);
+  const violations = [...run.unexpected.map((u) => `unexpected answer: ${u}`), ...run.liveViolations];
+  let checks = run.liveChecks + run.unexpected.length;
+  const check = (ok: boolean, message: () => string) => {
+    checks++;
+    if (!ok) violations.push(message());
+  };
+
+  // Let deadlines fire and queues drain: every order must settle by itself.
+  const started = Date.now();
+  let orders: any[] = [];
+  for (;;) {
+    orders = await Promise.all(run.orders.map(async ({ orderId }) => (await client.request('GET', `/orders/${orderId}`, { token: ops })).body));
+    if (orders.every((order) => settled(order, stack)) || Date.now() - started > settleTimeoutMs) break;
+    await sleep(250);
+  }
+  const settleMs = Date.now() - started;
+  const outcomes: Record<string, number> = {};
+
+  for (const [i, order] of orders.entries()) {
+    const { orderId, script } = run.orders[i]!;
+    const where = `${orderId} [${script.join(', ')}]`;
+    const key = order.status === 'CANCELLED' ? `CANCELLED/${order.cancellation?.reason}` : order.status;
+    outcomes[key] = (outcomes[key] ?? 0) + 1;
+
+    // Every order final, or waiting with a running execution and a deadline.
+    const execution = stack.stepFunctions.executions.get(orderId);
+    const open = stack.stepFunctions.openTasks(orderId);
+    if (FINAL.has(order.status)) {
+      check(execution?.status === 'SUCCEEDED', () => `${where}: ${order.status} but its execution is ${execution?.status ?? 'missing'} ${execution?.error ?? ''}`);
+      check(open.length === 0, () => `${where}: ${order.status} but its execution still waits on ${open.map((t) => t.state).join(', ')}`);
+    } else {
+      check(execution?.status === 'RUNNING', () => `${where}: ${order.status}, not final, and its execution is ${execution?.status ?? 'missing'} ${execution?.error ?? ''}`);
+      check(open.length === 1 && open[0]!.deadlineAt !== null, () => `${where}: ${order.status}, not final, waiting on ${JSON.stringify(open)}`);
+    }
+
+    // History forward-only, each status once, the last one the order's status.
+    const history = (order.history as { status: string }[]).map((h) => h.status);
+    check(history[0] === 'PENDING_PAYMENT', () => `${where}: history starts with ${history[0]}`);
+    check(new Set(history).size === history.length, () => `${where}: a status twice in ${history.join(' > ')}`);
+    check(history.every((status, j) => j === 0 || RANK[status]! > RANK[history[j - 1]!]!), () => `${where}: history goes back: ${history.join(' > ')}`);
+    check(history.at(-1) === order.status, () => `${where}: status ${order.status} but history ends ${history.at(-1)}`);
+
+    // Money: the order's record against the provider's.
+    const payment = order.payment;
+    const atProvider = [...stack.sandbox.payments.values()].filter((p) => p.orderId === orderId);
+    check(atProvider.length <= 1, () => `${where}: ${atProvider.length} payments at the provider`);
+    const held = atProvider[0];
+    if (payment) {
+      const succeeded = (payment.refunds as { refundId: string; amountMinor: number; status: string }[]).filter((r) => r.status === 'SUCCEEDED');
+      check(payment.refundedMinor >= 0 && payment.refundedMinor <= payment.amountMinor, () => `${where}: refunded ${payment.refundedMinor} of ${payment.amountMinor}`);
+      check(payment.refundedMinor === succeeded.reduce((sum, r) => sum + r.amountMinor, 0), () => `${where}: refundedMinor ${payment.refundedMinor} is not the sum of its refunds`);
+      check(new Set(payment.refunds.map((r: { refundId: string }) => r.refundId)).size === payment.refunds.length, () => `${where}: a refund recorded twice`);
+      if (payment.paidAt) check(payment.status === paidStatus(payment), () => `${where}: payment ${payment.status} with ${payment.refundedMinor} of ${payment.amountMinor} refunded`);
+      check(held?.paymentId === payment.paymentId, () => `${where}: the provider holds no payment ${payment.paymentId}`);
+      if (held) {
+        check(held.status === payment.status, () => `${where}: payment ${payment.status} here, ${held.status} at the provider`);
+        check(held.refundedMinor === payment.refundedMinor, () => `${where}: refunded ${payment.refundedMinor} here, ${held.refundedMinor} at the provider`);
+        check(
+          held.refunds.length === succeeded.length && held.refunds.every((r) => succeeded.some((s) => s.refundId === r.refundId)),
+          () => `${where}: the provider made refunds ${JSON.stringify(held.refunds)}, the order records ${JSON.stringify(payment.refunds)}`,
+        );
+      }
+    } else {
+      check(!held || held.status === 'PENDING', () => `${where}: no payment recorded, the provider holds one ${held?.status}`);
+    }
+    const captured = held && held.status !== 'PENDING' && held.status !== 'FAILED';
+    if (order.status === 'CANCELLED') {
+      // No cancelled order keeps money.
+      check(!captured || held.status === 'REFUNDED', () => `${where}: cancelled but the provider still holds ${held?.amountMinor} (${held?.status})`);
+    } else if (RANK[order.status]! >= RANK.PAID!) {
+      // An order that goes on is paid, and its payment was never refunded.
+      check(payment?.status === 'SUCCEEDED' && held?.status === 'SUCCEEDED' && held.refunds.length === 0, () => `${where}: ${order.status} with payment ${payment?.status} (provider ${held?.status})`);
+    }
+  }
+
+  // The stock ledger, and every counter equal to what the orders hold.
+  for (const sku of run.skus) {
+    const product = (await client.request('GET', `/products/${sku}`, { token: ops })).body;
+    const restocked = run.restocked.get(sku)!;
+    let reserved = 0;
+    let sold = 0;
+    let writtenOff = 0;
+    for (const order of orders) {
+      const line = order.items.find((l: { sku: string }) => l.sku === sku);
+      if (!line) continue;
+      if (order.status === 'PENDING_PAYMENT') reserved += line.quantity;
+      if (SOLD.has(order.status)) sold += line.quantity;
+      if (order.status === 'CANCELLED') {
+        const missing = order.fulfilment?.shortages?.find((s: { sku: string }) => s.sku === sku)?.missing ?? 0;
+        writtenOff += Math.min(missing, line.quantity);
+      }
+    }
+    const total = product.available + product.reserved + product.sold + product.writtenOff;
+    check(restocked.low === restocked.high && total === restocked.low, () => `${sku}: available+reserved+sold+writtenOff = ${total}, restocked ${restocked.low}`);
+    check(Math.min(product.available, product.reserved, product.sold, product.writtenOff) >= 0, () => `${sku}: a counter below zero ${JSON.stringify(product)}`);
+    check(product.reserved === reserved, () => `${sku}: reserved ${product.reserved}, orders awaiting payment hold ${reserved}`);
+    check(product.sold === sold, () => `${sku}: sold ${product.sold}, orders that go on hold ${sold}`);
+    check(product.writtenOff === writtenOff, () => `${sku}: writtenOff ${product.writtenOff}, shortages reported ${writtenOff}`);
+  }
+  return { checks, violations, settleMs, outcomes };
+}
