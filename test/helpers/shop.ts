@@ -94,3 +94,10 @@ export async function waitForRefunded(api: Api, customer: string, orderId: strin
     return order.status === 'CANCELLED' && order.payment?.status === 'REFUNDED' ? order : null;
   }, timeoutMs, `order ${orderId} to be cancelled and refunded`);
 }
+
+/** Waits until the SKU's stock reads `expected` (stock moves follow decisions asynchronously), then returns it. */
+export async function stockSettles(api: Api, sku: string, expected: { available: number; reserved: number; sold: number }) {
+  const same = (a: object, b: object) => JSON.stringify(a) === JSON.stringify(b);
+  await eventually(async () => same(await stockOf(api, sku), expected), 10_000, `stock of ${sku} to be ${JSON.stringify(expected)}`).catch(() => undefined);
+  return stockOf(api, sku);
+}

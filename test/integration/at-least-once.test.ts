@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { signedHeaders } from '../helpers/webhooks.js';
 import { DEFAULT_SECRETS } from '../../lib/local/stack.js';
 import { eventually, useLocalStack } from '../helpers/local-stack.js';
-import { deliver, getOrder, pay, paymentIdOf, pickAndShip, placeOrder, product, stockOf, waitForStatus, warehouse, waitForRefunded } from '../helpers/shop.js';
+import { deliver, getOrder, pay, paymentIdOf, pickAndShip, placeOrder, product, stockOf, waitForStatus, warehouse, waitForRefunded, stockSettles } from '../helpers/shop.js';
 
 // Short visibility so that a failed message comes back within a second, as it would after 30 s on AWS.
 const api = useLocalStack({ visibilityTimeoutSeconds: 1 });
@@ -60,8 +60,7 @@ describe('every stage message delivered twice', () => {
       const cancelled = await waitForStatus(api, 'dup-2', body.orderId, 'CANCELLED');
       expect(statuses(cancelled)).toEqual(['PENDING_PAYMENT', 'PAID', 'PICKING', 'CANCELLED']);
       expect(api.stack.sandbox.payments.get(picking.payment.paymentId)?.refunds).toHaveLength(1);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(await stockOf(api, sku)).toEqual({ available: 5, reserved: 0, sold: 0 });
+      expect(await stockSettles(api, sku, { available: 5, reserved: 0, sold: 0 })).toEqual({ available: 5, reserved: 0, sold: 0 });
     } finally {
       api.stack.stepFunctions.faults.duplicateMessages = false;
     }
@@ -128,7 +127,9 @@ describe('a crash after the write, before the callback', () => {
     await pay(api, 'crash-5', body.orderId);
     const shipped = await pickAndShip(api, 'crash-5', body.orderId);
     await eventually(async () => (await getOrder(api, 'crash-5', body.orderId)).status === 'SHIPPED');
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the delivery wait is armed
+    // The delivery worker has recorded its task token on the order: the wait is armed.
+    const { getOrder: storedOrder } = await import('../../functions/adapters/orders.js');
+    await eventually(async () => (await storedOrder(body.orderId))?.taskStage === 'delivery', 10_000, 'the delivery wait to be armed');
     crashCallbacksOf(body.orderId);
     const occurredAt = new Date().toISOString();
     const event = JSON.stringify({ type: 'tracking.updated', data: { trackingNumber: shipped.shipment.trackingNumber, status: 'DELIVERED', occurredAt } });

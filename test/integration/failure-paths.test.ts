@@ -1,7 +1,7 @@
 /** Unhappy paths that the core lifecycle already handles: cancellation, payment failures, shortage, event disorder. */
 import { describe, expect, it } from 'vitest';
 import { useLocalStack } from '../helpers/local-stack.js';
-import { getOrder, pay, paymentIdOf, pickAndShip, placeOrder, product, stockOf, waitForStatus, warehouse, waitForRefunded } from '../helpers/shop.js';
+import { getOrder, pay, paymentIdOf, pickAndShip, placeOrder, product, stockOf, waitForStatus, warehouse, waitForRefunded, stockSettles } from '../helpers/shop.js';
 
 const api = useLocalStack();
 
@@ -73,8 +73,7 @@ describe('a cancel racing a payment', () => {
       expect(order.payment.status).toBe('REFUNDED');
       expect(api.stack.sandbox.payments.get(paymentId)?.refunds).toHaveLength(1);
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(await stockOf(api, sku)).toEqual({ available: 20, reserved: 0, sold: 0 });
+    expect(await stockSettles(api, sku, { available: 20, reserved: 0, sold: 0 })).toEqual({ available: 20, reserved: 0, sold: 0 });
   });
 });
 
