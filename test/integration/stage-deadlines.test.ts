@@ -20,6 +20,34 @@ describe('stage deadlines', () => {
     expect(tasks.body.items.map((t: { orderId: string }) => t.orderId)).not.toContain(body.orderId);
   });
 
+  it('a pick completed as the picking deadline fires: shipped, or cancelled and refunded, never stranded PACKED', async () => {
+    const sku = await product(api, 20);
+    const token = await warehouse(api);
+    const outcomes = await Promise.all(
+      Array.from({ length: 8 }, async (_, i) => {
+        const customer = `edge-${i}`;
+        const { body } = await placeOrder(api, customer, [{ sku, quantity: 1 }]);
+        await pay(api, customer, body.orderId);
+        const deadline = api.stack.stepFunctions.openTasks(body.orderId).find((t) => t.state === 'Picking')?.deadlineAt ?? Date.now() + 2000;
+        // Spread around the deadline: some just before, some just after.
+        await new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now() + (i - 4) * 60)));
+        const reply = await api.request('POST', `/warehouse/tasks/${body.orderId}/complete`, { token });
+        expect([200, 409]).toContain(reply.status);
+        const order = await eventually(async () => {
+          const current = await getOrder(api, customer, body.orderId);
+          const settled = current.status === 'SHIPPED' || (current.status === 'CANCELLED' && current.payment.status === 'REFUNDED');
+          return settled ? current : null;
+        }, 20_000, `order ${body.orderId} to ship or be refunded`);
+        // The pick was accepted exactly when the order went on.
+        expect(order.status === 'SHIPPED').toBe(reply.status === 200);
+        return order.status as string;
+      }),
+    );
+    const shipped = outcomes.filter((s) => s === 'SHIPPED').length;
+    await eventually(async () => (await stockOf(api, sku)).sold === shipped);
+    expect(await stockOf(api, sku)).toEqual({ available: 20 - shipped, reserved: 0, sold: shipped });
+  });
+
   it('a carrier that cannot be booked by SHIPPING_TIMEOUT_SECONDS (after 3 retries) leaves the order PACKED and the execution failed for an operator', async () => {
     const sku = await product(api, 4);
     const { body } = await placeOrder(api, 'sam', [{ sku, quantity: 1 }]);
