@@ -297,31 +297,25 @@ export async function recordTask(
 
 /**
  * Sets attributes on the order without a status change, guarded by its status and,
- * optionally, by the sizes of list attributes (optimistic appends). Null when a guard fails.
+ * optionally, by the version a decision was read from. Null when a guard fails.
  */
 export async function updateWhile(
   orderId: string,
   whileIn: readonly OrderStatus[],
   set: Record<string, NativeAttributeValue>,
-  guard: { expectSizes?: Record<string, number>; expectVersion?: number; remove?: readonly string[] } = {},
+  guard: { expectVersion?: number; remove?: readonly string[] } = {},
 ): Promise<StoredOrder | null> {
   const names: Record<string, string> = { '#status': 'status' };
   const values: Item = { ':now': new Date().toISOString(), ':one': 1 };
   const sets = ['updatedAt = :now', VERSION_BUMP, ...assignments(set, names, values, 's')];
-  const conditions = [statusIn(whileIn, values, 'w') + versionGuard(guard.expectVersion, values)];
-  const expectSizes = guard.expectSizes ?? {};
-  Object.entries(expectSizes).forEach(([path, size], i) => {
-    const ref = path.split('.').map((part, j) => ((names[`#e${i}_${j}`] = part), `#e${i}_${j}`)).join('.');
-    values[`:e${i}`] = size;
-    conditions.push(`size(${ref}) = :e${i}`);
-  });
+  const condition = statusIn(whileIn, values, 'w') + versionGuard(guard.expectVersion, values);
   try {
     const { Attributes } = await dynamo.send(
       new UpdateCommand({
         TableName: TABLE,
         Key: keys.order(orderId),
         UpdateExpression: `SET ${sets.join(', ')}${guard.remove?.length ? ` REMOVE ${guard.remove.join(', ')}` : ''}`,
-        ConditionExpression: conditions.join(' AND '),
+        ConditionExpression: condition,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,
         ReturnValues: 'ALL_NEW',

@@ -163,12 +163,3 @@ export function lineTotal(quantity: number, unitPriceMinor: number): number {
 export function orderTotal(lines: readonly { lineTotalMinor: number }[]): number {
   return lines.reduce((sum, line) => sum + line.lineTotalMinor, 0);
 }
-
-/** The latest carrier status by `occurredAt` (ties: the later-recorded event wins). */
-export function latestCarrierStatus(events: readonly ShipmentEvent[]): CarrierStatus | null {
-  let latest: ShipmentEvent | null = null;
-  for (const event of events) {
-    if (!latest || event.occurredAt >= latest.occurredAt) latest = event;
-  }
-  return latest?.status ?? null;
-}

@@ -1,7 +1,7 @@
 /** The order lifecycle rules, checked exhaustively and by property. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ORDER_STATUSES, canTransition, hasReached, latestCarrierStatus, orderTotal, lineTotal, CANCELLABLE } from '../../functions/core/order.js';
+import { ORDER_STATUSES, canTransition, hasReached, orderTotal, lineTotal, CANCELLABLE } from '../../functions/core/order.js';
 import { createOrderBody } from '../../functions/core/schemas.js';
 import { requestHash } from '../../functions/core/request-hash.js';
 
@@ -35,7 +35,7 @@ describe('status transitions', () => {
   });
 });
 
-describe('money and carrier events', () => {
+describe('money', () => {
   it('totals are the sum of quantity times unit price', () => {
     fc.assert(
       fc.property(fc.array(fc.record({ q: fc.integer({ min: 1, max: 999 }), p: fc.integer({ min: 0, max: 1_000_000 }) }), { minLength: 1, maxLength: 50 }), (lines) => {
@@ -43,18 +43,6 @@ describe('money and carrier events', () => {
         expect(orderTotal(withTotals)).toBe(lines.reduce((sum, { q, p }) => sum + q * p, 0));
       }),
     );
-  });
-
-  it('the shipment status is the latest event by occurredAt, whatever the arrival order', () => {
-    const events = [
-      { status: 'PICKED_UP' as const, occurredAt: '2026-01-01T10:00:00.000Z' },
-      { status: 'DELIVERED' as const, occurredAt: '2026-01-03T10:00:00.000Z' },
-      { status: 'IN_TRANSIT' as const, occurredAt: '2026-01-02T10:00:00.000Z' },
-    ];
-    fc.assert(fc.property(fc.shuffledSubarray(events, { minLength: 3, maxLength: 3 }), (shuffled) => {
-      expect(latestCarrierStatus(shuffled)).toBe('DELIVERED');
-    }));
-    expect(latestCarrierStatus([])).toBeNull();
   });
 });
 
