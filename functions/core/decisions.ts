@@ -120,7 +120,12 @@ export function paymentDecision(order: Order & StoredPayments, report: PaymentRe
 
   if (report.type === 'payment.failed') {
     if (order.payment && !own) return { kind: 'ignore' }; // another payment's attempt
-    if (!awaiting) return own && !own.paidAt && own.status === 'PENDING' ? { kind: 'record-failure', payment: { ...own, status: 'FAILED' } } : { kind: 'ignore' };
+    if (!awaiting) {
+      // The order stopped waiting; its payment (recorded or not yet: the stage may have lost a race) failed.
+      if (own?.paidAt || (own && own.status !== 'PENDING')) return { kind: 'ignore' };
+      const failed: Payment = own ? { ...own, status: 'FAILED' } : { ...captured(order, report, now), status: 'FAILED', paidAt: null };
+      return { kind: 'record-failure', payment: failed };
+    }
     const failed: Payment = { ...captured(order, report, now), status: 'FAILED', paidAt: null, amountMinor: order.totalMinor, currency: order.currency };
     return { kind: 'cancel', reason: 'PAYMENT_FAILED', payment: failed, refundOwed: false };
   }

@@ -52,6 +52,7 @@ describe('payment decisions', () => {
   it('a failure cancels only an order still awaiting payment; later it is only recorded', () => {
     expect(paymentDecision(order('PENDING_PAYMENT', payment()), report({ type: 'payment.failed' }), NOW)).toMatchObject({ kind: 'cancel', refundOwed: false, payment: { status: 'FAILED' } });
     expect(paymentDecision(order('CANCELLED', payment()), report({ type: 'payment.failed' }), NOW)).toMatchObject({ kind: 'record-failure', payment: { status: 'FAILED' } });
+    expect(paymentDecision(order('CANCELLED'), report({ type: 'payment.failed' }), NOW)).toMatchObject({ kind: 'record-failure', payment: { paymentId: 'pay_1', status: 'FAILED', paidAt: null } });
     expect(paymentDecision(order('PAID', paid()), report({ type: 'payment.failed' }), NOW).kind).toBe('ignore');
   });
 });
