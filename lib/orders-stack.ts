@@ -11,11 +11,11 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { CfnStage, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
+import { CfnStage, CorsHttpMethod, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { CfnUserPoolGroup, Mfa, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import { CfnUserPoolGroup, Mfa, OAuthScope, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -25,7 +25,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
-import { deadlineVariables, httpFunctions, scheduledFunctions, stageQueues, stateMachine as machineSpec, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
+import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, httpFunctions, scheduledFunctions, stageQueues, stateMachine as machineSpec, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
@@ -35,6 +35,10 @@ export interface OrdersStackProps extends StackProps {
   carrier?: string;
   /** For the sandbox adapters: where the sandbox provider and carrier answer. */
   sandboxUrl?: string;
+  /** Origins allowed to call the API from a browser (CORS); default any (bearer tokens, no cookies). */
+  corsOrigins?: string[];
+  /** Where the hosted sign-in may send users back (authorization code with PKCE); none: sign-in by SRP from the app only. */
+  callbackUrls?: string[];
   /** Deadline settings (seconds) passed to the functions, e.g. PAYMENT_TIMEOUT_SECONDS. */
   deadlines?: Partial<Record<(typeof deadlineVariables)[number], number>>;
 }
@@ -47,7 +51,7 @@ class OrdersFunction extends NodejsFunction {
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: 512,
-      timeout: Duration.seconds(15),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
       tracing: Tracing.ACTIVE,
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
       environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'orders', ...environment },
@@ -56,6 +60,8 @@ class OrdersFunction extends NodejsFunction {
         minify: true,
         sourceMap: true,
         target: 'node22',
+        // Bundle the AWS SDK too: the version the tests ran is the version deployed.
+        externalModules: [],
         mainFields: ['module', 'main'],
         // Some dependencies still call require(); give ESM bundles one.
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
@@ -178,7 +184,17 @@ export class OrdersStack extends Stack {
         'The Plus feature plan (threat protection) is a per-user cost decision left to the deployer; the API is throttled and JWT-checked regardless.',
     });
     for (const group of ['ops', 'warehouse']) new CfnUserPoolGroup(this, `${group}Group`, { userPoolId: userPool.userPoolId, groupName: group });
-    const client = new UserPoolClient(this, 'WebClient', { userPool, authFlows: { userSrp: true } });
+    // No implicit flow and no placeholder callbacks (CDK's defaults): the authorization code
+    // flow with PKCE only to the configured callback URLs, or no hosted sign-in at all.
+    const client = new UserPoolClient(this, 'WebClient', {
+      userPool,
+      authFlows: { userSrp: true },
+      generateSecret: false,
+      preventUserExistenceErrors: true,
+      ...(props.callbackUrls?.length
+        ? { oAuth: { flows: { authorizationCodeGrant: true, implicitCodeGrant: false }, scopes: [OAuthScope.OPENID, OAuthScope.EMAIL], callbackUrls: props.callbackUrls } }
+        : { disableOAuth: true }),
+    });
     const issuer = `https://cognito-idp.${this.region}.amazonaws.com/${userPool.userPoolId}`;
     const authorizer: IHttpRouteAuthorizer = new HttpJwtAuthorizer('Cognito', issuer, { jwtAudience: [client.userPoolClientId] });
 
@@ -237,7 +253,18 @@ export class OrdersStack extends Stack {
       if (needs.includes('carrierWebhookSecret')) carrierSecret.grantRead(fn);
     };
 
-    const api = new HttpApi(this, 'Api', { description: 'Orders API (see API.md)', createDefaultStage: false });
+    const api = new HttpApi(this, 'Api', {
+      description: 'Orders API (see API.md)',
+      createDefaultStage: false,
+      // Browsers call the API with bearer tokens, never cookies: any configured origin may.
+      corsPreflight: {
+        allowOrigins: props.corsOrigins?.length ? props.corsOrigins : ['*'],
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.DELETE],
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+        exposeHeaders: ['location', 'idempotent-replayed', 'retry-after'],
+        maxAge: Duration.hours(1),
+      },
+    });
     const stage = new HttpStage(this, 'DefaultStage', {
       httpApi: api,
       stageName: '$default',
@@ -266,6 +293,8 @@ export class OrdersStack extends Stack {
           integration,
           authorizer: route.auth === 'jwt' ? authorizer : undefined,
         });
+        // The stage's per-route throttling names these routes: CloudFormation must create them first.
+        stage.node.addDependency(added!);
         if (route.auth === 'none') {
           acknowledge(added!, {
             'AwsSolutions-APIG4': `${route.method} ${route.path} is public by contract (API.md): health, catalog reads, or a webhook authenticated by its signature in the function.`,

@@ -131,13 +131,18 @@ export const scheduledFunctions = [
   },
 ];
 
+/** Every function's timeout. */
+export const FUNCTION_TIMEOUT_SECONDS = 15;
+/** AWS's advice for SQS event sources: a queue's visibility timeout at least six times its function's timeout. */
+const VISIBILITY = 6 * FUNCTION_TIMEOUT_SECONDS;
+
 export const stageQueues: StageQueue[] = [
-  { id: 'payment', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'PaymentQueueUrl', worker: 'functions/workers/payment.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'paymentProvider'] },
-  { id: 'picking', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'PickingQueueUrl', worker: 'functions/workers/picking.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
-  { id: 'shipping', table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] }, substitution: 'ShippingQueueUrl', worker: 'functions/workers/shipping.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'carrier'] },
-  { id: 'delivery', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'DeliveryQueueUrl', worker: 'functions/workers/delivery.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
-  { id: 'receipt', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'ReceiptQueueUrl', worker: 'functions/workers/receipt.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
-  { id: 'compensation', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'CompensationQueueUrl', worker: 'functions/workers/compensation.ts', visibilityTimeoutSeconds: 30, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'paymentProvider'] },
+  { id: 'payment', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'PaymentQueueUrl', worker: 'functions/workers/payment.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'paymentProvider'] },
+  { id: 'picking', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'PickingQueueUrl', worker: 'functions/workers/picking.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
+  { id: 'shipping', table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] }, substitution: 'ShippingQueueUrl', worker: 'functions/workers/shipping.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'carrier'] },
+  { id: 'delivery', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'DeliveryQueueUrl', worker: 'functions/workers/delivery.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
+  { id: 'receipt', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'ReceiptQueueUrl', worker: 'functions/workers/receipt.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
+  { id: 'compensation', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'CompensationQueueUrl', worker: 'functions/workers/compensation.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'paymentProvider'] },
 ];
 
 export const stateMachine = {

@@ -151,5 +151,47 @@ describe('the CDK stack', () => {
     const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
     expect(stage!.Properties.AccessLogSettings.Format).not.toMatch(/body|header|authorizer/i);
   });
+
+  it('creates every route before the stage whose throttling names it (else CloudFormation fails: "Unable to find Route by key")', () => {
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    const routes = Object.keys(template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(routes.length).toBeGreaterThan(0);
+    expect([...(stage!.DependsOn ?? [])].sort()).toEqual(expect.arrayContaining(routes.sort()));
+  });
+
+  it('lets browsers call the API (CORS), exposing the headers API.md names', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: Match.objectLike({
+        AllowOrigins: ['*'],
+        AllowHeaders: Match.arrayWith(['authorization', 'content-type', 'idempotency-key']),
+        ExposeHeaders: Match.arrayWith(['location', 'idempotent-replayed', 'retry-after']),
+      }),
+    });
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const narrow = Template.fromStack(new OrdersStack(app, 'Narrow', { corsOrigins: ['https://shop.example.com'] }));
+    narrow.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://shop.example.com'] }) });
+  });
+
+  it('gives every stage queue at least six times its function timeout as visibility timeout', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    const queues = template.findResources('AWS::SQS::Queue');
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(stageQueues.length);
+    for (const mapping of mappings) {
+      const fn = functions[mapping.Properties.FunctionName.Ref]!;
+      const queue = queues[mapping.Properties.EventSourceArn['Fn::GetAtt'][0]]!;
+      expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fn.Properties.Timeout);
+    }
+  });
+
+  it('offers no implicit flow and no placeholder callback URLs on the Cognito client', () => {
+    const [client] = Object.values(template.findResources('AWS::Cognito::UserPoolClient'));
+    expect(client!.Properties.AllowedOAuthFlows ?? []).not.toContain('implicit');
+    expect(JSON.stringify(client!.Properties)).not.toContain('example.com');
+    expect(client!.Properties.GenerateSecret).toBe(false);
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const hosted = Template.fromStack(new OrdersStack(app, 'Hosted', { callbackUrls: ['https://shop.example.com/callback'] }));
+    hosted.hasResourceProperties('AWS::Cognito::UserPoolClient', { AllowedOAuthFlows: ['code'], CallbackURLs: ['https://shop.example.com/callback'] });
+  });
 });
 
