@@ -132,7 +132,8 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
     let claims: Record<string, string | number | boolean | string[]> = {};
     if (matched.route.auth === 'jwt') {
       const payload = await verifyBearer(req.headers.authorization, settings);
-      if (!payload) return problem(res, 401, 'UNAUTHENTICATED', 'Unauthenticated', 'A valid bearer token is required');
+      // API Gateway's JWT authorizer answers before any function runs, with its own body (API.md).
+      if (!payload) return sendJson(res, 401, { message: 'Unauthorized' });
       // The HTTP API passes array claims as "[a b]" strings; do the same.
       claims = Object.fromEntries(
         Object.entries(payload).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : (v as string | number | boolean)]),
@@ -197,11 +198,17 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
     if (method === 'POST' && url.pathname === '/local/token') {
       const input = json();
       const groups = input.groups;
-      if (typeof input.sub !== 'string' || !/^[\w.@-]{1,128}$/.test(input.sub) || (groups !== undefined && (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string')))) {
-        problem(res, 400, 'VALIDATION_ERROR', 'Validation failed', 'Send { "sub": "<user id>", "groups": ["ops" | "warehouse"] }');
+      const tokenUse = input.tokenUse ?? 'id';
+      if (
+        typeof input.sub !== 'string' ||
+        !/^[\w.@-]{1,128}$/.test(input.sub) ||
+        (groups !== undefined && (!Array.isArray(groups) || !groups.every((g) => typeof g === 'string'))) ||
+        (tokenUse !== 'id' && tokenUse !== 'access')
+      ) {
+        problem(res, 400, 'VALIDATION_ERROR', 'Validation failed', 'Send { "sub": "<user id>", "groups": ["ops" | "warehouse"], "tokenUse": "id" | "access" }');
         return true;
       }
-      sendJson(res, 200, { token: await issuer.issue({ sub: input.sub, groups: groups as string[] | undefined }) });
+      sendJson(res, 200, { token: await issuer.issue({ sub: input.sub, groups: groups as string[] | undefined, tokenUse }) });
       return true;
     }
     if (parts[0] !== 'sandbox') return false;

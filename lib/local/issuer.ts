@@ -1,7 +1,8 @@
 /**
  * The local stand-in for the Cognito user pool: an RS256 key made at start, its
  * JWKS served where Cognito serves it (`<issuer>/.well-known/jwks.json`), and
- * tokens with Cognito's claims (`sub`, `cognito:groups`, `iss`, `aud`, `exp`).
+ * tokens with Cognito's claims (`sub`, `cognito:groups`, `iss`, `exp`; `aud` on ID
+ * tokens, `client_id` on access tokens).
  */
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
 
@@ -9,7 +10,11 @@ export interface LocalIssuer {
   issuer: string;
   audience: string;
   jwks: { keys: JWK[] };
-  issue(claims: { sub: string; groups?: string[] }, ttlSeconds?: number): Promise<string>;
+  /**
+   * A token as Cognito issues it: an ID token (`aud` = the client id) or, with
+   * `tokenUse: 'access'`, an access token (`client_id`, no `aud`, `scope`, `username`).
+   */
+  issue(claims: { sub: string; groups?: string[]; tokenUse?: 'id' | 'access' }, ttlSeconds?: number): Promise<string>;
   /** Signs any claims with the issuer's real key: for tests of what the checks refuse. */
   signRaw(claims: JWTPayload): Promise<string>;
 }
@@ -22,15 +27,13 @@ export async function createIssuer(issuer: string, audience = 'orders-local'): P
     issuer,
     audience,
     jwks: { keys: [jwk] },
-    async issue({ sub, groups }, ttlSeconds = 3600) {
-      return new SignJWT({ ...(groups?.length ? { 'cognito:groups': groups } : {}), token_use: 'id' })
-        .setProtectedHeader({ alg: 'RS256', kid })
-        .setSubject(sub)
-        .setIssuer(issuer)
-        .setAudience(audience)
-        .setIssuedAt()
-        .setExpirationTime(`${ttlSeconds}s`)
-        .sign(privateKey);
+    async issue({ sub, groups, tokenUse = 'id' }, ttlSeconds = 3600) {
+      const groupClaim = groups?.length ? { 'cognito:groups': groups } : {};
+      const jwt =
+        tokenUse === 'access'
+          ? new SignJWT({ ...groupClaim, token_use: 'access', client_id: audience, scope: 'aws.cognito.signin.user.admin', username: sub })
+          : new SignJWT({ ...groupClaim, token_use: 'id' }).setAudience(audience);
+      return jwt.setProtectedHeader({ alg: 'RS256', kid }).setSubject(sub).setIssuer(issuer).setIssuedAt().setExpirationTime(`${ttlSeconds}s`).sign(privateKey);
     },
     signRaw(claims) {
       return new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid }).sign(privateKey);

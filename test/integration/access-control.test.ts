@@ -59,6 +59,9 @@ function bodyFor(key: string): unknown {
   return undefined;
 }
 
+/** What API Gateway's JWT authorizer answers for a missing or bad token (API.md). */
+const GATEWAY_UNAUTHORIZED = { message: 'Unauthorized' };
+
 describe('the route table', () => {
   it('covers every route the topology declares', () => {
     expect(ROUTES.map((r) => r.key).sort()).toEqual(Object.keys(MATRIX).sort());
@@ -82,6 +85,10 @@ describe('authorization matrix', () => {
         } else if (expected === 'signature') {
           expect(reply.status, where).toBe(401);
           expect(reply.body.code, where).toBe('INVALID_SIGNATURE');
+        } else if (expected === 401 && route.auth === 'jwt') {
+          // The JWT authorizer refuses before any function runs, with API Gateway's own body.
+          expect(reply.status, where).toBe(401);
+          expect(reply.body, where).toEqual(GATEWAY_UNAUTHORIZED);
         } else {
           expect(reply.status, where).toBe(expected);
           expect(reply.headers.get('content-type'), where).toBe('application/problem+json');
@@ -141,15 +148,35 @@ describe('authentication', () => {
     };
   }
 
-  it('refuses every kind of bad token with 401 UNAUTHENTICATED on every protected route', async () => {
+  it('refuses every kind of bad token with 401 on every protected route (the authorizer) and on optional-auth routes (the function)', async () => {
     for (const [name, token] of Object.entries(await badTokens())) {
       for (const route of [...protectedRoutes, ROUTES.find((r) => r.key === 'GET /products')!]) {
         const reply = await api.request(route.method, concrete(route.path), { token, body: bodyFor(route.key) });
         const where = `${route.key} with ${name}`;
         expect(reply.status, where).toBe(401);
-        expect(reply.body.code, where).toBe('UNAUTHENTICATED');
+        if (route.auth === 'jwt') expect(reply.body, where).toEqual(GATEWAY_UNAUTHORIZED);
+        else expect(reply.body.code, where).toBe('UNAUTHENTICATED');
       }
     }
+  });
+
+  it('accepts Cognito access tokens (client_id, no aud) as well as ID tokens, with their groups', async () => {
+    const access = await api.stack.issuer.issue({ sub: 'owner', tokenUse: 'access' });
+    const claims = JSON.parse(Buffer.from(access.split('.')[1]!, 'base64url').toString());
+    expect(claims).toMatchObject({ token_use: 'access', client_id: 'orders-local' });
+    expect(claims.aud).toBeUndefined();
+    const mine = await api.request('GET', `/orders/${orderId}`, { token: access });
+    expect(mine.status).toBe(200);
+    const opsAccess = await api.stack.issuer.issue({ sub: 'op-2', groups: ['ops'], tokenUse: 'access' });
+    expect((await api.request('POST', '/ops/reconcile', { token: opsAccess })).status).toBe(200);
+    expect((await api.request('GET', '/products?limit=1', { token: opsAccess })).body.items[0]).toHaveProperty('reserved');
+    // An access token of another app client is refused like any other.
+    const now = Math.floor(Date.now() / 1000);
+    const foreign = await api.stack.issuer.signRaw({ sub: 'owner', iss: `${api.url}/local`, client_id: 'another-client', token_use: 'access', exp: now + 600 });
+    expect((await api.request('GET', `/orders/${orderId}`, { token: foreign })).body).toEqual(GATEWAY_UNAUTHORIZED);
+    // POST /local/token issues either kind.
+    const issued = await api.request('POST', '/local/token', { body: { sub: 'owner', tokenUse: 'access' } });
+    expect((await api.request('GET', `/orders/${orderId}`, { token: issued.body.token })).status).toBe(200);
   });
 
   it('accepts the genuine token, and a token for another user cannot be turned into ops', async () => {
