@@ -6,14 +6,20 @@ import { deadlineVariables } from './topology.js';
 const app = new App();
 const context = (name: string) => app.node.tryGetContext(name) as string | undefined;
 const list = (value: string | undefined) => value?.split(',').map((item) => item.trim()).filter(Boolean);
-new OrdersStack(app, 'Orders', {
-  env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  paymentProvider: context('paymentProvider'),
-  carrier: context('carrier'),
-  sandboxUrl: context('sandboxUrl'),
-  // e.g. -c corsOrigins=https://shop.example.com,https://admin.example.com
-  corsOrigins: list(context('corsOrigins')),
-  callbackUrls: list(context('callbackUrls')),
-  // e.g. -c PAYMENT_TIMEOUT_SECONDS=600
-  deadlines: Object.fromEntries(deadlineVariables.flatMap((name) => (context(name) ? [[name, Number(context(name))]] : []))),
-});
+try {
+  new OrdersStack(app, 'Orders', {
+    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    paymentProvider: context('paymentProvider'),
+    carrier: context('carrier'),
+    sandboxUrl: context('sandboxUrl'),
+    // e.g. -c corsOrigins=https://shop.example.com,https://admin.example.com
+    corsOrigins: list(context('corsOrigins')),
+    callbackUrls: list(context('callbackUrls')),
+    // e.g. -c PAYMENT_TIMEOUT_SECONDS=600
+    deadlines: Object.fromEntries(deadlineVariables.flatMap((name) => (context(name) ? [[name, Number(context(name))]] : []))),
+  });
+} catch (error) {
+  // A refused configuration is the deployer's to fix: say what, without a stack trace.
+  console.error((error as Error).message);
+  process.exit(1);
+}

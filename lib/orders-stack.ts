@@ -25,6 +25,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
+import { configurationProblems } from './configuration.js';
 import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, httpFunctions, scheduledFunctions, stageQueues, stateMachine as machineSpec, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
@@ -88,6 +89,8 @@ function acknowledgeLambdaBasics(fn: NodejsFunction): void {
 
 export class OrdersStack extends Stack {
   constructor(scope: Construct, id: string, props: OrdersStackProps = {}) {
+    const problems = configurationProblems(props);
+    if (problems.length) throw new Error(`This configuration cannot be deployed:\n- ${problems.join('\n- ')}`);
     super(scope, id, props);
 
     const table = new Table(this, tableSpec.id, {
@@ -205,8 +208,8 @@ export class OrdersStack extends Stack {
     const environmentFor = (needs: HttpFunction['needs'] = []): Record<string, string> => ({
       ...common,
       ...(needs.includes('stateMachine') ? { STATE_MACHINE_ARN: machine.stateMachineArn } : {}),
-      ...(needs.includes('paymentProvider') ? { PAYMENT_PROVIDER: props.paymentProvider ?? 'sandbox', SANDBOX_URL: props.sandboxUrl ?? '' } : {}),
-      ...(needs.includes('carrier') ? { CARRIER: props.carrier ?? 'sandbox', SANDBOX_URL: props.sandboxUrl ?? '' } : {}),
+      ...(needs.includes('paymentProvider') ? { PAYMENT_PROVIDER: props.paymentProvider ?? 'sandbox', ...(props.sandboxUrl ? { SANDBOX_URL: props.sandboxUrl } : {}) } : {}),
+      ...(needs.includes('carrier') ? { CARRIER: props.carrier ?? 'sandbox', ...(props.sandboxUrl ? { SANDBOX_URL: props.sandboxUrl } : {}) } : {}),
       ...(needs.includes('paymentWebhookSecret') ? { PAYMENT_WEBHOOK_SECRET_ARN: paymentSecret.secretArn } : {}),
       ...(needs.includes('carrierWebhookSecret') ? { CARRIER_WEBHOOK_SECRET_ARN: carrierSecret.secretArn } : {}),
       ...(needs.includes('jwtVerifier') ? { JWT_ISSUER: issuer, JWT_AUDIENCE: client.userPoolClientId } : {}),

@@ -5,18 +5,31 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { httpFunctions, scheduledFunctions, stageQueues, throttling, type TableAccess } from '../../lib/topology.js';
 import { OrdersStack } from '../../lib/orders-stack.js';
 
+/** A staging stack's sandbox (the configuration needs one while no real provider is built). */
+const SANDBOX_URL = 'https://sandbox.staging.example';
+
 let template: Template;
 
 beforeAll(() => {
   // Skip esbuild bundling: these tests look at the template, not the bundles.
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  template = Template.fromStack(new OrdersStack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' } }));
+  template = Template.fromStack(new OrdersStack(app, 'Test', { env: { account: '123456789012', region: 'eu-west-1' }, sandboxUrl: SANDBOX_URL }));
 });
 
 describe('the CDK stack', () => {
   it('also synthesizes without an account or region (as `npm run synth` does offline)', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    expect(() => Template.fromStack(new OrdersStack(app, 'Agnostic'))).not.toThrow();
+    expect(() => Template.fromStack(new OrdersStack(app, 'Agnostic', { sandboxUrl: SANDBOX_URL }))).not.toThrow();
+  });
+
+  it('refuses a configuration that could not run, saying what to set', () => {
+    const synth = (props: ConstructorParameters<typeof OrdersStack>[2]) => () => new OrdersStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad', props);
+    expect(synth({})).toThrow(/sandboxUrl=<https URL where a sandbox answers>/);
+    expect(synth({ sandboxUrl: 'http://sandbox.example' })).toThrow(/must be an https URL/);
+    expect(synth({ sandboxUrl: SANDBOX_URL, paymentProvider: 'stripe' })).toThrow(/paymentProvider "stripe" is not one of: sandbox/);
+    expect(synth({ sandboxUrl: SANDBOX_URL, corsOrigins: ['https://shop.example.com/path'] })).toThrow(/is not an origin/);
+    expect(synth({ sandboxUrl: SANDBOX_URL, callbackUrls: ['http://evil.example/cb'] })).toThrow(/must be https/);
+    expect(synth({ sandboxUrl: SANDBOX_URL, deadlines: { PAYMENT_TIMEOUT_SECONDS: 0 } })).toThrow(/PAYMENT_TIMEOUT_SECONDS must be a whole number/);
   });
 
   it('has one on-demand table with PITR, TTL, deletion protection, encryption and both GSIs', () => {
@@ -168,7 +181,7 @@ describe('the CDK stack', () => {
       }),
     });
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const narrow = Template.fromStack(new OrdersStack(app, 'Narrow', { corsOrigins: ['https://shop.example.com'] }));
+    const narrow = Template.fromStack(new OrdersStack(app, 'Narrow', { sandboxUrl: SANDBOX_URL, corsOrigins: ['https://shop.example.com'] }));
     narrow.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://shop.example.com'] }) });
   });
 
@@ -190,7 +203,7 @@ describe('the CDK stack', () => {
     expect(JSON.stringify(client!.Properties)).not.toContain('example.com');
     expect(client!.Properties.GenerateSecret).toBe(false);
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-    const hosted = Template.fromStack(new OrdersStack(app, 'Hosted', { callbackUrls: ['https://shop.example.com/callback'] }));
+    const hosted = Template.fromStack(new OrdersStack(app, 'Hosted', { sandboxUrl: SANDBOX_URL, callbackUrls: ['https://shop.example.com/callback'] }));
     hosted.hasResourceProperties('AWS::Cognito::UserPoolClient', { AllowedOAuthFlows: ['code'], CallbackURLs: ['https://shop.example.com/callback'] });
   });
 });

@@ -1,0 +1,79 @@
+/**
+ * Every function's bundle, loaded as Lambda loads it: the app is synthesized with
+ * esbuild bundling (as `cdk deploy` would), then each bundle is copied where no
+ * node_modules can be found and imported in a fresh Node process with exactly the
+ * environment the template gives that function. A missing setting that a module
+ * needs at cold start, or a dependency left out of the bundle, fails here before a
+ * deployment can.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { App } from 'aws-cdk-lib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { OrdersStack, type OrdersStackProps } from '../../lib/orders-stack.js';
+
+const run = promisify(execFile);
+
+interface FunctionResource {
+  Properties: { Handler: string; Environment?: { Variables?: Record<string, unknown> } };
+  Metadata?: Record<string, string>;
+}
+
+/** A value as CloudFormation would fill it in: intrinsics become plausible strings. */
+function resolve(value: unknown, name: string): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const [fn, args] = Object.entries(value)[0]!;
+    if (fn === 'Ref') return `${String(args)}-ref`;
+    if (fn === 'Fn::GetAtt') return `arn:aws:states:eu-west-1:123456789012:stateMachine:${(args as string[]).join('-')}`;
+    if (fn === 'Fn::Join') return (args as [string, unknown[]])[1].map((part) => resolve(part, name)).join((args as [string])[0]);
+    if (fn === 'Fn::Select') return resolve((args as [number, unknown[]])[1], name);
+  }
+  return `${name}-value`;
+}
+
+function synthesize(props: OrdersStackProps) {
+  const outdir = mkdtempSync(join(tmpdir(), 'orders-bundles-'));
+  // The CLI asks for asset metadata; a bare App must too, to tell each function's bundle.
+  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  const stack = new OrdersStack(app, 'Bundles', { env: { account: '123456789012', region: 'eu-west-1' }, ...props });
+  const assembly = app.synth();
+  const template = JSON.parse(readFileSync(join(assembly.directory, assembly.getStackByName(stack.stackName).templateFile), 'utf8'));
+  const functions = Object.entries(template.Resources as Record<string, { Type: string } & FunctionResource>).filter(
+    ([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Metadata?.['aws:asset:path'],
+  );
+  return { directory: assembly.directory, functions };
+}
+
+describe('function bundles', () => {
+  let synthesized: ReturnType<typeof synthesize>;
+  beforeAll(() => {
+    synthesized = synthesize({ sandboxUrl: 'https://sandbox.staging.example' });
+  }, 120_000);
+
+  it('each loads in a fresh process with only its template environment and no node_modules', async () => {
+    expect(synthesized.functions.length).toBeGreaterThanOrEqual(14);
+    const failures: string[] = [];
+    for (const [logicalId, resource] of synthesized.functions) {
+      const isolated = mkdtempSync(join(tmpdir(), 'orders-lambda-'));
+      cpSync(join(synthesized.directory, resource.Metadata!['aws:asset:path']!), isolated, { recursive: true });
+      const [file] = resource.Properties.Handler.split('.');
+      const env = Object.fromEntries(Object.entries(resource.Properties.Environment?.Variables ?? {}).map(([k, v]) => [k, resolve(v, k)]));
+      // As Lambda: its region and runtime variables, no credentials needed to load.
+      const lambdaEnv = { ...env, AWS_REGION: 'eu-west-1', AWS_LAMBDA_FUNCTION_NAME: logicalId, PATH: process.env.PATH ?? '', NODE_OPTIONS: '' };
+      try {
+        const { stdout } = await run(process.execPath, ['--input-type=module', '-e', `const m = await import('./${file}.mjs'); console.log(typeof m.handler);`], { cwd: isolated, env: lambdaEnv });
+        if (stdout.trim() !== 'function') failures.push(`${logicalId}: exports no handler`);
+      } catch (error) {
+        const stderr = String((error as { stderr?: string }).stderr ?? error);
+        // Node prints the minified source line first; the error itself is the line that starts with its name.
+        const message = stderr.split('\n').find((line) => /^\w*Error\b/.test(line)) ?? stderr.split('\n').filter(Boolean).at(-1) ?? '';
+        failures.push(`${logicalId}: ${message.slice(0, 300)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  }, 180_000);
+});
