@@ -12,6 +12,8 @@ try {
     paymentProvider: context('paymentProvider'),
     carrier: context('carrier'),
     sandboxUrl: context('sandboxUrl'),
+    // -c sandbox=true: the sandbox provider and carrier deployed with the API (staging)
+    sandbox: String(context('sandbox')) === 'true',
     // e.g. -c corsOrigins=https://shop.example.com,https://admin.example.com
     corsOrigins: list(context('corsOrigins')),
     callbackUrls: list(context('callbackUrls')),

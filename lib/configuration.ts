@@ -11,6 +11,8 @@ export interface DeploymentConfiguration {
   paymentProvider?: string;
   carrier?: string;
   sandboxUrl?: string;
+  /** Deploy the sandbox provider and carrier as a function behind the same API (staging). */
+  sandbox?: boolean;
   corsOrigins?: string[];
   callbackUrls?: string[];
   deadlines?: Record<string, number>;
@@ -34,8 +36,11 @@ export function configurationProblems(config: DeploymentConfiguration): string[]
     problems.push(`paymentProvider "${provider}" is not one of: ${PAYMENT_PROVIDERS.join(', ')} (real providers are not built yet)`);
   }
   if (!(CARRIERS as readonly string[]).includes(carrier)) problems.push(`carrier "${carrier}" is not one of: ${CARRIERS.join(', ')}`);
-  if ((provider === 'sandbox' || carrier === 'sandbox') && !config.sandboxUrl) {
-    problems.push('the sandbox payment provider and carrier need -c sandboxUrl=<https URL where a sandbox answers>; without it the payment and shipping functions cannot start');
+  if (config.sandbox && config.sandboxUrl) problems.push('give either -c sandbox=true (deploy the sandbox with the API) or -c sandboxUrl=<url>, not both');
+  if ((provider === 'sandbox' || carrier === 'sandbox') && !config.sandboxUrl && !config.sandbox) {
+    problems.push(
+      'the sandbox payment provider and carrier need a sandbox: -c sandbox=true deploys one with the API (staging only: anyone can mark its payments paid), or -c sandboxUrl=<https URL where a sandbox answers>; without either the payment and shipping functions cannot start',
+    );
   } else if (config.sandboxUrl && !isUrl(config.sandboxUrl, ['https:'])) {
     problems.push(`sandboxUrl "${config.sandboxUrl}" must be an https URL without credentials`);
   }

@@ -26,7 +26,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
 import { configurationProblems } from './configuration.js';
-import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, httpFunctions, scheduledFunctions, stageQueues, stateMachine as machineSpec, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
+import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, stateMachine as machineSpec, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
@@ -36,6 +36,8 @@ export interface OrdersStackProps extends StackProps {
   carrier?: string;
   /** For the sandbox adapters: where the sandbox provider and carrier answer. */
   sandboxUrl?: string;
+  /** Deploy the sandbox provider and carrier as a function behind the same API (staging only). */
+  sandbox?: boolean;
   /** Origins allowed to call the API from a browser (CORS); default any (bearer tokens, no cookies). */
   corsOrigins?: string[];
   /** Where the hosted sign-in may send users back (authorization code with PKCE); none: sign-in by SRP from the app only. */
@@ -201,6 +203,22 @@ export class OrdersStack extends Stack {
     const issuer = `https://cognito-idp.${this.region}.amazonaws.com/${userPool.userPoolId}`;
     const authorizer: IHttpRouteAuthorizer = new HttpJwtAuthorizer('Cognito', issuer, { jwtAudience: [client.userPoolClientId] });
 
+    const api = new HttpApi(this, 'Api', {
+      description: 'Orders API (see API.md)',
+      createDefaultStage: false,
+      // Browsers call the API with bearer tokens, never cookies: any configured origin may.
+      corsPreflight: {
+        allowOrigins: props.corsOrigins?.length ? props.corsOrigins : ['*'],
+        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.DELETE],
+        allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+        exposeHeaders: ['location', 'idempotent-replayed', 'retry-after'],
+        maxAge: Duration.hours(1),
+      },
+    });
+    // The sandbox answers at the API's own address when deployed with it (the Api, not the
+    // stage: the stage depends on the routes, which depend on the functions).
+    const sandboxUrl = props.sandbox ? api.apiEndpoint : props.sandboxUrl;
+
     const common: Record<string, string> = {
       TABLE_NAME: table.tableName,
       ...Object.fromEntries(Object.entries(props.deadlines ?? {}).map(([name, value]) => [name, String(value)])),
@@ -208,8 +226,9 @@ export class OrdersStack extends Stack {
     const environmentFor = (needs: HttpFunction['needs'] = []): Record<string, string> => ({
       ...common,
       ...(needs.includes('stateMachine') ? { STATE_MACHINE_ARN: machine.stateMachineArn } : {}),
-      ...(needs.includes('paymentProvider') ? { PAYMENT_PROVIDER: props.paymentProvider ?? 'sandbox', ...(props.sandboxUrl ? { SANDBOX_URL: props.sandboxUrl } : {}) } : {}),
-      ...(needs.includes('carrier') ? { CARRIER: props.carrier ?? 'sandbox', ...(props.sandboxUrl ? { SANDBOX_URL: props.sandboxUrl } : {}) } : {}),
+      ...(needs.includes('paymentProvider') ? { PAYMENT_PROVIDER: props.paymentProvider ?? 'sandbox' } : {}),
+      ...(needs.includes('carrier') ? { CARRIER: props.carrier ?? 'sandbox' } : {}),
+      ...((needs.includes('paymentProvider') || needs.includes('carrier') || needs.includes('sandbox')) && sandboxUrl ? { SANDBOX_URL: sandboxUrl } : {}),
       ...(needs.includes('paymentWebhookSecret') ? { PAYMENT_WEBHOOK_SECRET_ARN: paymentSecret.secretArn } : {}),
       ...(needs.includes('carrierWebhookSecret') ? { CARRIER_WEBHOOK_SECRET_ARN: carrierSecret.secretArn } : {}),
       ...(needs.includes('jwtVerifier') ? { JWT_ISSUER: issuer, JWT_AUDIENCE: client.userPoolClientId } : {}),
@@ -256,18 +275,6 @@ export class OrdersStack extends Stack {
       if (needs.includes('carrierWebhookSecret')) carrierSecret.grantRead(fn);
     };
 
-    const api = new HttpApi(this, 'Api', {
-      description: 'Orders API (see API.md)',
-      createDefaultStage: false,
-      // Browsers call the API with bearer tokens, never cookies: any configured origin may.
-      corsPreflight: {
-        allowOrigins: props.corsOrigins?.length ? props.corsOrigins : ['*'],
-        allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.DELETE],
-        allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
-        exposeHeaders: ['location', 'idempotent-replayed', 'retry-after'],
-        maxAge: Duration.hours(1),
-      },
-    });
     const stage = new HttpStage(this, 'DefaultStage', {
       httpApi: api,
       stageName: '$default',
@@ -285,7 +292,7 @@ export class OrdersStack extends Stack {
     (stage.node.defaultChild as CfnStage).routeSettings = Object.fromEntries(
       Object.entries(throttling.routes).map(([routeKey, limit]) => [routeKey, { ThrottlingRateLimit: limit.rateLimit, ThrottlingBurstLimit: limit.burstLimit }]),
     );
-    for (const spec of httpFunctions) {
+    for (const spec of props.sandbox ? [...httpFunctions, sandboxFunction] : httpFunctions) {
       const fn = new OrdersFunction(this, `${spec.id}Function`, spec.entry, environmentFor(spec.needs));
       grant(fn, spec.id, spec.needs, spec.table);
       const integration = new HttpLambdaIntegration(`${spec.id}Integration`, fn);
@@ -300,7 +307,9 @@ export class OrdersStack extends Stack {
         stage.node.addDependency(added!);
         if (route.auth === 'none') {
           acknowledge(added!, {
-            'AwsSolutions-APIG4': `${route.method} ${route.path} is public by contract (API.md): health, catalog reads, or a webhook authenticated by its signature in the function.`,
+            'AwsSolutions-APIG4': route.path.startsWith('/sandbox/')
+              ? `${route.method} ${route.path} belongs to the staging sandbox (-c sandbox=true): public, as the provider and carrier it stands for.`
+              : `${route.method} ${route.path} is public by contract (API.md): health, catalog reads, or a webhook authenticated by its signature in the function.`,
           });
         }
       }

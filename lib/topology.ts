@@ -28,7 +28,7 @@ export interface HttpFunction {
   routes: HttpRoute[];
   table?: TableAccess;
   /** Environment the function needs beyond the common set. */
-  needs?: ('stateMachine' | 'paymentProvider' | 'carrier' | 'paymentWebhookSecret' | 'carrierWebhookSecret' | 'jwtVerifier' | 'stageQueues')[];
+  needs?: ('stateMachine' | 'paymentProvider' | 'carrier' | 'sandbox' | 'paymentWebhookSecret' | 'carrierWebhookSecret' | 'jwtVerifier' | 'stageQueues')[];
 }
 
 export interface StageQueue {
@@ -119,6 +119,28 @@ export const httpFunctions: HttpFunction[] = [
     routes: [route('GET', '/ops/dead-letters'), route('POST', '/ops/dead-letters/{stage}/redrive'), route('POST', '/ops/reconcile')],
   },
 ];
+
+/**
+ * The sandbox payment provider and carrier as a function (API.md "Local sandboxes"),
+ * deployed only with `-c sandbox=true` for staging; the local stack serves the same
+ * routes in process unless asked to run this function instead.
+ */
+export const sandboxFunction: HttpFunction = {
+  id: 'sandbox',
+  entry: 'functions/sandbox/handler.ts',
+  needs: ['sandbox', 'paymentWebhookSecret', 'carrierWebhookSecret'],
+  table: { actions: ['GetItem', 'PutItem'] },
+  routes: [
+    route('POST', '/sandbox/payments', 'none'),
+    route('GET', '/sandbox/pay/{paymentId}', 'none'),
+    route('GET', '/sandbox/payments/{paymentId}', 'none'),
+    route('POST', '/sandbox/payments/{paymentId}/succeed', 'none'),
+    route('POST', '/sandbox/payments/{paymentId}/fail', 'none'),
+    route('POST', '/sandbox/payments/{paymentId}/refund', 'none'),
+    route('POST', '/sandbox/shipments', 'none'),
+    route('POST', '/sandbox/shipments/{trackingNumber}/events', 'none'),
+  ],
+};
 
 /** Functions run on a schedule (EventBridge on AWS, a timer locally). */
 export const scheduledFunctions = [

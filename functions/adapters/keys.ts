@@ -5,6 +5,8 @@ export const keys = {
   idempotency: (customerId: string, key: string) => ({ pk: `IDEMPOTENCY#${customerId}#${key}`, sk: 'IDEMPOTENCY' }),
   webhook: (source: string, eventId: string) => ({ pk: `WEBHOOK#${source}#${eventId}`, sk: 'WEBHOOK' }),
   shipment: (trackingNumber: string) => ({ pk: `SHIPMENT#${trackingNumber}`, sk: 'SHIPMENT' }),
+  /** The deployable sandbox's own records (staging only). */
+  sandbox: (kind: string, id: string) => ({ pk: `SANDBOX#${kind}#${id}`, sk: 'SANDBOX' }),
 };
 
 /** GSI1: products by SKU, a customer's orders by creation time. */

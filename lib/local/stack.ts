@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import { httpFunctions, scheduledFunctions, stageQueues, stateMachine, throttling } from '../topology.js';
+import { httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, stateMachine, throttling } from '../topology.js';
 import { createTable, startDynamoLocal } from './dynamodb-local.js';
 import { startEventSource } from './event-source.js';
 import { startGateway, type GatewayRoute } from './gateway.js';
@@ -31,6 +31,11 @@ export interface LocalStackOptions {
   env?: Record<string, string>;
   /** Overrides the topology's API throttling (requests per second), to see 429s quickly. */
   throttling?: typeof throttling;
+  /**
+   * Serve /sandbox/... with the deployable sandbox function (state in DynamoDB, as on a
+   * staging stack) instead of the in-process sandbox that tests steer.
+   */
+  deployableSandbox?: boolean;
   /** Overrides each queue's visibility timeout (seconds), to see redelivery quickly. */
   visibilityTimeoutSeconds?: number;
   log?: (line: string) => void;
@@ -116,7 +121,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     // Handlers are imported only now, so their module-scope clients see the endpoints.
     const routes: GatewayRoute[] = [];
-    for (const fn of httpFunctions) {
+    for (const fn of options.deployableSandbox ? [...httpFunctions, sandboxFunction] : httpFunctions) {
       const handler = await loadHandler(fn.entry);
       for (const route of fn.routes) routes.push({ ...route, functionName: fn.id, handler });
     }

@@ -2,7 +2,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { httpFunctions, scheduledFunctions, stageQueues, throttling, type TableAccess } from '../../lib/topology.js';
+import { httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, throttling, type TableAccess } from '../../lib/topology.js';
 import { OrdersStack } from '../../lib/orders-stack.js';
 
 /** A staging stack's sandbox (the configuration needs one while no real provider is built). */
@@ -24,12 +24,25 @@ describe('the CDK stack', () => {
 
   it('refuses a configuration that could not run, saying what to set', () => {
     const synth = (props: ConstructorParameters<typeof OrdersStack>[2]) => () => new OrdersStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad', props);
-    expect(synth({})).toThrow(/sandboxUrl=<https URL where a sandbox answers>/);
+    expect(synth({})).toThrow(/-c sandbox=true deploys one with the API/);
     expect(synth({ sandboxUrl: 'http://sandbox.example' })).toThrow(/must be an https URL/);
     expect(synth({ sandboxUrl: SANDBOX_URL, paymentProvider: 'stripe' })).toThrow(/paymentProvider "stripe" is not one of: sandbox/);
     expect(synth({ sandboxUrl: SANDBOX_URL, corsOrigins: ['https://shop.example.com/path'] })).toThrow(/is not an origin/);
     expect(synth({ sandboxUrl: SANDBOX_URL, callbackUrls: ['http://evil.example/cb'] })).toThrow(/must be https/);
     expect(synth({ sandboxUrl: SANDBOX_URL, deadlines: { PAYMENT_TIMEOUT_SECONDS: 0 } })).toThrow(/PAYMENT_TIMEOUT_SECONDS must be a whole number/);
+  });
+
+  it('deploys the sandbox provider and carrier behind the same API only when asked (staging)', () => {
+    const routeKeys = (t: Template) => Object.values(t.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey as string);
+    expect(routeKeys(template).filter((key) => key.includes('/sandbox/'))).toEqual([]);
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const staging = Template.fromStack(new OrdersStack(app, 'Staging', { sandbox: true }));
+    expect(routeKeys(staging).filter((key) => key.includes('/sandbox/')).sort()).toEqual(sandboxFunction.routes.map((r) => `${r.method} ${r.path}`).sort());
+    // The payment worker reaches the sandbox at the API's own endpoint.
+    const functions = Object.entries(staging.findResources('AWS::Lambda::Function'));
+    const worker = functions.find(([id]) => id.startsWith('paymentWorker'))![1];
+    expect(JSON.stringify(worker.Properties.Environment.Variables.SANDBOX_URL)).toContain('ApiEndpoint');
+    expect(() => new OrdersStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Both', { sandbox: true, sandboxUrl: SANDBOX_URL })).toThrow(/not both/);
   });
 
   it('has one on-demand table with PITR, TTL, deletion protection, encryption and both GSIs', () => {

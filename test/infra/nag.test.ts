@@ -7,14 +7,12 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { OrdersStack } from '../../lib/orders-stack.js';
 
-/** A staging stack's sandbox (the configuration needs one while no real provider is built). */
-const SANDBOX_URL = 'https://sandbox.staging.example';
 
 describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged finding, and every acknowledgement carries a reason', () => {
     const outdir = mkdtempSync(join(tmpdir(), 'orders-nag-'));
     const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-    const stack = new OrdersStack(app, 'Nag', { env: { account: '123456789012', region: 'eu-west-1' }, sandboxUrl: SANDBOX_URL });
+    const stack = new OrdersStack(app, 'Nag', { env: { account: '123456789012', region: 'eu-west-1' }, sandbox: true });
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     let failure: unknown;
     try {
