@@ -26,7 +26,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
 import { configurationProblems } from './configuration.js';
-import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, stateMachine as machineSpec, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
+import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, functionEnvironment, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, stateMachine as machineSpec, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
@@ -219,28 +219,19 @@ export class OrdersStack extends Stack {
     // stage: the stage depends on the routes, which depend on the functions).
     const sandboxUrl = props.sandbox ? api.apiEndpoint : props.sandboxUrl;
 
-    const common: Record<string, string> = {
-      TABLE_NAME: table.tableName,
-      ...Object.fromEntries(Object.entries(props.deadlines ?? {}).map(([name, value]) => [name, String(value)])),
-    };
-    const environmentFor = (needs: HttpFunction['needs'] = []): Record<string, string> => ({
-      ...common,
-      ...(needs.includes('stateMachine') ? { STATE_MACHINE_ARN: machine.stateMachineArn } : {}),
-      ...(needs.includes('paymentProvider') ? { PAYMENT_PROVIDER: props.paymentProvider ?? 'sandbox' } : {}),
-      ...(needs.includes('carrier') ? { CARRIER: props.carrier ?? 'sandbox' } : {}),
-      ...((needs.includes('paymentProvider') || needs.includes('carrier') || needs.includes('sandbox')) && sandboxUrl ? { SANDBOX_URL: sandboxUrl } : {}),
-      ...(needs.includes('paymentWebhookSecret') ? { PAYMENT_WEBHOOK_SECRET_ARN: paymentSecret.secretArn } : {}),
-      ...(needs.includes('carrierWebhookSecret') ? { CARRIER_WEBHOOK_SECRET_ARN: carrierSecret.secretArn } : {}),
-      ...(needs.includes('jwtVerifier') ? { JWT_ISSUER: issuer, JWT_AUDIENCE: client.userPoolClientId } : {}),
-      ...(needs.includes('stageQueues')
-        ? Object.fromEntries(
-            stageQueues.flatMap((spec) => [
-              [`QUEUE_URL_${spec.id.toUpperCase()}`, queues.get(spec.id)!.queueUrl],
-              [`DLQ_URL_${spec.id.toUpperCase()}`, deadLetterQueues.get(spec.id)!.queueUrl],
-            ]),
-          )
-        : {}),
-    });
+    const environmentFor = (needs: HttpFunction['needs'] = []): Record<string, string> =>
+      functionEnvironment(needs, {
+        tableName: table.tableName,
+        stateMachineArn: machine.stateMachineArn,
+        paymentProvider: props.paymentProvider ?? 'sandbox',
+        carrier: props.carrier ?? 'sandbox',
+        sandboxUrl,
+        paymentWebhookSecret: ['PAYMENT_WEBHOOK_SECRET_ARN', paymentSecret.secretArn],
+        carrierWebhookSecret: ['CARRIER_WEBHOOK_SECRET_ARN', carrierSecret.secretArn],
+        jwt: { issuer, audience: client.userPoolClientId },
+        queues: Object.fromEntries(stageQueues.map((spec) => [spec.id, { url: queues.get(spec.id)!.queueUrl, dlqUrl: deadLetterQueues.get(spec.id)!.queueUrl }])),
+        common: Object.fromEntries(Object.entries(props.deadlines ?? {}).map(([name, value]) => [name, String(value)])),
+      });
     const grant = (fn: NodejsFunction, id: string, needs: HttpFunction['needs'] = [], access?: TableAccess) => {
       if (access) {
         fn.addToRolePolicy(

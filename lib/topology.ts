@@ -172,6 +172,45 @@ export const stateMachine = {
   definitionFile: 'statemachines/order-lifecycle.asl.json',
 } as const;
 
+/**
+ * What each function's environment holds, from its needs: the one derivation both
+ * the CDK stack (with CloudFormation tokens) and the local stack (with local
+ * endpoints) use, so a function sees locally exactly the variables it gets on AWS.
+ */
+export interface EnvironmentValues {
+  tableName: string;
+  stateMachineArn: string;
+  paymentProvider: string;
+  carrier: string;
+  sandboxUrl?: string;
+  /** [variable, value]: `*_ARN` of a Secrets Manager secret on AWS, the secret itself locally. */
+  paymentWebhookSecret: [string, string];
+  carrierWebhookSecret: [string, string];
+  jwt: { issuer: string; audience: string };
+  /** Stage id -> its queue's and its DLQ's URL. */
+  queues: Record<string, { url: string; dlqUrl: string }>;
+  /** Settings every function gets (deadlines, log level). */
+  common: Record<string, string>;
+}
+
+export function functionEnvironment(needs: HttpFunction['needs'] = [], values: EnvironmentValues): Record<string, string> {
+  const has = (need: NonNullable<HttpFunction['needs']>[number]) => needs.includes(need);
+  return {
+    ...values.common,
+    TABLE_NAME: values.tableName,
+    ...(has('stateMachine') ? { STATE_MACHINE_ARN: values.stateMachineArn } : {}),
+    ...(has('paymentProvider') ? { PAYMENT_PROVIDER: values.paymentProvider } : {}),
+    ...(has('carrier') ? { CARRIER: values.carrier } : {}),
+    ...((has('paymentProvider') || has('carrier') || has('sandbox')) && values.sandboxUrl ? { SANDBOX_URL: values.sandboxUrl } : {}),
+    ...(has('paymentWebhookSecret') ? Object.fromEntries([values.paymentWebhookSecret]) : {}),
+    ...(has('carrierWebhookSecret') ? Object.fromEntries([values.carrierWebhookSecret]) : {}),
+    ...(has('jwtVerifier') ? { JWT_ISSUER: values.jwt.issuer, JWT_AUDIENCE: values.jwt.audience } : {}),
+    ...(has('stageQueues')
+      ? Object.fromEntries(Object.entries(values.queues).flatMap(([stage, q]) => [[`QUEUE_URL_${stage.toUpperCase()}`, q.url], [`DLQ_URL_${stage.toUpperCase()}`, q.dlqUrl]]))
+      : {}),
+  };
+}
+
 /** Deadlines (seconds) that the functions read; API.md names the first two. */
 export const deadlineVariables = [
   'PAYMENT_TIMEOUT_SECONDS',
