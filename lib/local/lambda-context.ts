@@ -21,10 +21,3 @@ export function lambdaContext(functionName: string, timeoutMs = 30_000): Context
 }
 
 export type LoadedHandler = (event: unknown, context: Context) => Promise<unknown>;
-
-/** Imports a function's entry file (relative to the project root) and returns its handler. */
-export async function loadHandler(entry: string): Promise<LoadedHandler> {
-  const module = (await import(new URL(`../../${entry}`, import.meta.url).href)) as { handler?: LoadedHandler };
-  if (typeof module.handler !== 'function') throw new Error(`${entry} exports no handler`);
-  return module.handler;
-}

@@ -8,16 +8,20 @@
 import { readFile } from 'node:fs/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import { httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, stateMachine, throttling } from '../topology.js';
+import { deadlineVariables, functionEnvironment, httpFunctions, sandboxFunction, scheduledFunctions, type EnvironmentValues, type HttpFunction, stageQueues, stateMachine, throttling } from '../topology.js';
 import { createTable, startDynamoLocal } from './dynamodb-local.js';
 import { startEventSource } from './event-source.js';
 import { startGateway, type GatewayRoute } from './gateway.js';
 import { createIssuer, type LocalIssuer } from './issuer.js';
-import { lambdaContext, loadHandler } from './lambda-context.js';
+import { lambdaContext } from './lambda-context.js';
+import { bundleFunctions, isolatedFunction, type IsolatedFunction } from './isolated-function.js';
 import { freePort } from './ports.js';
 import { Sandbox } from './sandbox.js';
 import { splitSecrets } from '../../functions/adapters/signatures.js';
 import { startStepFunctionsServer, type StepFunctionsServer } from './stepfunctions-server.js';
+
+/** Access key ids of the functions' own identities start with this (DynamoDB Local takes letters and digits only); anything else is the harness. */
+export const LOCAL_FUNCTION_KEY_PREFIX = 'LOCALFN';
 
 export const DEFAULT_SECRETS = {
   PAYMENT_WEBHOOK_SECRET: 'whsec_bG9jYWwtcGF5bWVudC13ZWJob29rLXNlY3JldA==',
@@ -119,14 +123,59 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const newest = (secrets: string) => splitSecrets(secrets).at(-1)!;
     const sandbox = new Sandbox(url, { payment: newest(process.env.PAYMENT_WEBHOOK_SECRET!), carrier: newest(process.env.CARRIER_WEBHOOK_SECRET!) });
 
-    // Handlers are imported only now, so their module-scope clients see the endpoints.
+    // Each function runs isolated, with the environment the CDK stack gives it (from the
+    // same topology) plus what Lambda itself sets: region, endpoints and its own identity.
+    const { PAYMENT_WEBHOOK_SECRET: _p, CARRIER_WEBHOOK_SECRET: _c, ...settings } = options.env ?? {};
+    const passedThrough = [...deadlineVariables, 'POWERTOOLS_LOG_LEVEL', 'RECONCILE_GRACE_SECONDS'];
+    const values: EnvironmentValues = {
+      tableName,
+      stateMachineArn: stepFunctions.stateMachineArn,
+      paymentProvider: 'sandbox',
+      carrier: 'sandbox',
+      sandboxUrl: url,
+      paymentWebhookSecret: ['PAYMENT_WEBHOOK_SECRET', process.env.PAYMENT_WEBHOOK_SECRET!],
+      carrierWebhookSecret: ['CARRIER_WEBHOOK_SECRET', process.env.CARRIER_WEBHOOK_SECRET!],
+      jwt: { issuer: issuer.issuer, audience: issuer.audience },
+      queues,
+      common: {
+        POWERTOOLS_SERVICE_NAME: 'orders',
+        POWERTOOLS_METRICS_DISABLED: 'true',
+        ...Object.fromEntries(passedThrough.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
+        ...settings,
+      },
+    };
+    const httpSpecs = options.deployableSandbox ? [...httpFunctions, sandboxFunction] : httpFunctions;
+    const { bundles, remove } = await bundleFunctions([...httpSpecs.map((f) => f.entry), ...stageQueues.map((q) => q.worker), ...scheduledFunctions.map((f) => f.entry)]);
+    stoppers.push(remove);
+    const functions: IsolatedFunction[] = [];
+    stoppers.push(async () => void (await Promise.all(functions.map((fn) => fn.stop()))));
+    const start = (id: string, entry: string, needs: HttpFunction['needs']) => {
+      const fn = isolatedFunction({
+        name: id,
+        bundle: bundles.get(entry)!,
+        env: {
+          AWS_REGION: region,
+          AWS_LAMBDA_FUNCTION_NAME: id,
+          // The function's own identity: the local endpoints grant by it.
+          AWS_ACCESS_KEY_ID: `${LOCAL_FUNCTION_KEY_PREFIX}${id}`,
+          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+          AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+          AWS_ENDPOINT_URL_SQS: fauxqs.address,
+          AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+          ...functionEnvironment(needs, values),
+        },
+      });
+      functions.push(fn);
+      return fn.handler;
+    };
+
     const routes: GatewayRoute[] = [];
-    for (const fn of options.deployableSandbox ? [...httpFunctions, sandboxFunction] : httpFunctions) {
-      const handler = await loadHandler(fn.entry);
+    for (const fn of httpSpecs) {
+      const handler = start(fn.id, fn.entry, fn.needs);
       for (const route of fn.routes) routes.push({ ...route, functionName: fn.id, handler });
     }
     for (const queue of stageQueues) {
-      const handler = await loadHandler(queue.worker);
+      const handler = start(`${queue.id}Worker`, queue.worker, queue.needs);
       const { url: queueUrl, arn: queueArn } = queues[queue.id]!;
       stoppers.push(
         startEventSource(sqs, { functionName: `${queue.id}Worker`, queueUrl, queueArn, batchSize: queue.batchSize, handler }, (error) =>
@@ -136,7 +185,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     }
     // Scheduled functions: a timer stands in for the EventBridge schedule.
     for (const scheduled of scheduledFunctions) {
-      const handler = await loadHandler(scheduled.entry);
+      const handler = start(scheduled.id, scheduled.entry, scheduled.needs);
       const seconds = Number(process.env.RECONCILE_INTERVAL_SECONDS ?? scheduled.everyMinutes * 60);
       const timer = setInterval(() => {
         handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext(scheduled.id)).catch((error: Error) =>
@@ -146,6 +195,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       timer.unref();
       stoppers.push(async () => clearInterval(timer));
     }
+    // Every function loaded before the stack says it is ready (a warm start, as after the
+    // first request on AWS); a function that cannot load fails the start, with its error.
+    await Promise.all(functions.map((fn) => fn.warm()));
     const gateway = await startGateway({ port, routes, issuer, sandbox, log, throttling: options.throttling ?? throttling });
     stoppers.push(() => gateway.stop());
 
