@@ -26,7 +26,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
 import { configurationProblems } from './configuration.js';
-import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, functionEnvironment, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, stateMachine as machineSpec, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
+import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, functionEnvironment, workflowActions, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, stateMachine as machineSpec, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
@@ -243,8 +243,9 @@ export class OrdersStack extends Stack {
       }
       acknowledgeLambdaBasics(fn);
       if (needs.includes('stateMachine')) machine.grantTaskResponse(fn);
-      if (id === 'orders' || id === 'ops' || id === 'reconciler') machine.grantStartExecution(fn);
-      if (id === 'ops' || id === 'reconciler') {
+      const workflow = workflowActions(id, needs);
+      if (workflow.includes('StartExecution')) machine.grantStartExecution(fn);
+      if (workflow.includes('DescribeExecution')) {
         // Only DescribeExecution, on this machine's executions (one per order, hence the wildcard).
         const executions = this.formatArn({ service: 'states', resource: 'execution', resourceName: `${machine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
         fn.addToRolePolicy(new PolicyStatement({ actions: ['states:DescribeExecution'], resources: [executions] }));

@@ -172,6 +172,20 @@ export const stateMachine = {
   definitionFile: 'statemachines/order-lifecycle.asl.json',
 } as const;
 
+/** Functions that start executions (placing orders, the reconciler, operators' repairs). */
+export const STARTS_EXECUTIONS: readonly string[] = ['orders', 'ops', 'reconciler'];
+/** Functions that look executions up (the reconciler, operators). */
+export const DESCRIBES_EXECUTIONS: readonly string[] = ['ops', 'reconciler'];
+
+/** The Step Functions actions a function may call: the CDK stack grants these, the local stack enforces them. */
+export function workflowActions(id: string, needs: HttpFunction['needs'] = []): string[] {
+  return [
+    ...(needs.includes('stateMachine') ? ['SendTaskSuccess', 'SendTaskFailure', 'SendTaskHeartbeat'] : []),
+    ...(STARTS_EXECUTIONS.includes(id) ? ['StartExecution'] : []),
+    ...(DESCRIBES_EXECUTIONS.includes(id) ? ['DescribeExecution'] : []),
+  ];
+}
+
 /**
  * What each function's environment holds, from its needs: the one derivation both
  * the CDK stack (with CloudFormation tokens) and the local stack (with local

@@ -15,13 +15,11 @@ import { startGateway, type GatewayRoute } from './gateway.js';
 import { createIssuer, type LocalIssuer } from './issuer.js';
 import { lambdaContext } from './lambda-context.js';
 import { bundleFunctions, isolatedFunction, type IsolatedFunction } from './isolated-function.js';
+import { accessDenied, callerOf, LOCAL_FUNCTION_KEY_PREFIX, policiesFromTopology, startDynamoPolicyProxy, type Revocations } from './iam.js';
 import { freePort } from './ports.js';
 import { Sandbox } from './sandbox.js';
 import { splitSecrets } from '../../functions/adapters/signatures.js';
 import { startStepFunctionsServer, type StepFunctionsServer } from './stepfunctions-server.js';
-
-/** Access key ids of the functions' own identities start with this (DynamoDB Local takes letters and digits only); anything else is the harness. */
-export const LOCAL_FUNCTION_KEY_PREFIX = 'LOCALFN';
 
 export const DEFAULT_SECRETS = {
   PAYMENT_WEBHOOK_SECRET: 'whsec_bG9jYWwtcGF5bWVudC13ZWJob29rLXNlY3JldA==',
@@ -40,6 +38,8 @@ export interface LocalStackOptions {
    * staging stack) instead of the in-process sandbox that tests steer.
    */
   deployableSandbox?: boolean;
+  /** Grants to take away from functions' local policies, to show what a missing grant does. */
+  revoke?: Revocations;
   /** Overrides each queue's visibility timeout (seconds), to see redelivery quickly. */
   visibilityTimeoutSeconds?: number;
   log?: (line: string) => void;
@@ -71,6 +71,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stoppers.push(() => dynamo.stop(), () => fauxqs.stop());
     const tableName = 'orders';
     await createTable(dynamo.endpoint, tableName);
+    // IAM: every function's calls pass its policy (from the topology) first.
+    const policies = policiesFromTopology(options.revoke);
+    const dynamoProxy = await startDynamoPolicyProxy(dynamo.endpoint, policies, region);
+    stoppers.push(() => dynamoProxy.stop());
 
     const queues: LocalStack['queues'] = {};
     for (const queue of stageQueues) {
@@ -92,7 +96,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (!queue) throw new Error(`The ASL names \${${name}}, which the topology does not substitute`);
       return queues[queue.id]!.url;
     });
-    const stepFunctions = await startStepFunctionsServer({ name: stateMachine.id, definition: JSON.parse(substituted), sqs, region });
+    const stepFunctions = await startStepFunctionsServer({
+      name: stateMachine.id,
+      definition: JSON.parse(substituted),
+      sqs,
+      region,
+      authorize(authorization, action, resource) {
+        const caller = callerOf(authorization);
+        return caller && !policies.get(caller)?.states.has(action) ? accessDenied('states', caller, action, resource) : null;
+      },
+    });
     stoppers.push(() => stepFunctions.stop());
 
     const issuer = await createIssuer(`${url}/local`);
@@ -100,7 +113,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       AWS_REGION: region,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
       AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
       AWS_ENDPOINT_URL_SQS: fauxqs.address,
       AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
       TABLE_NAME: tableName,
@@ -159,7 +172,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           // The function's own identity: the local endpoints grant by it.
           AWS_ACCESS_KEY_ID: `${LOCAL_FUNCTION_KEY_PREFIX}${id}`,
           AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-          AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+          AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
           AWS_ENDPOINT_URL_SQS: fauxqs.address,
           AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
           ...functionEnvironment(needs, values),
@@ -208,7 +221,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqs,
       stepFunctions,
       queues,
-      endpoints: { dynamodb: dynamo.endpoint, sqs: fauxqs.address, sfn: stepFunctions.endpoint },
+      endpoints: { dynamodb: dynamoProxy.endpoint, sqs: fauxqs.address, sfn: stepFunctions.endpoint },
       stop,
     };
   } catch (error) {

@@ -153,6 +153,8 @@ export async function startStepFunctionsServer(options: {
   sqs: SQSClient;
   region?: string;
   port?: number;
+  /** IAM: an AccessDeniedException body when the caller (by its Authorization header) may not call `action`. */
+  authorize?: (authorization: string | undefined, action: string, resource: string) => object | null;
 }): Promise<StepFunctionsServer> {
   const region = options.region ?? 'us-east-1';
   const stateMachineArn = `arn:aws:states:${region}:000000000000:stateMachine:${options.name}`;
@@ -387,6 +389,11 @@ export async function startStepFunctionsServer(options: {
       const action = String(req.headers['x-amz-target'] ?? '').replace(/^AWSStepFunctions\./, '');
       let status = 200;
       let payload: unknown;
+      const denied = options.authorize?.(req.headers.authorization, action, stateMachineArn);
+      if (denied) {
+        res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0' });
+        return res.end(JSON.stringify(denied));
+      }
       try {
         const handler = actions[action];
         if (!handler) throw new ApiError('UnknownOperationException', `Unsupported operation ${action}`);

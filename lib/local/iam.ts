@@ -1,0 +1,130 @@
+/**
+ * IAM, enforced locally. Each function calls AWS under its own identity (its access
+ * key id names it, see stack.ts); its policy is what the CDK stack grants it, derived
+ * from the same topology. A thin proxy in front of DynamoDB Local and a check in the
+ * Step Functions stand-in refuse any call the policy does not allow, answering as AWS
+ * does (`AccessDeniedException`), so a missing grant fails a local test before a
+ * deployment. Calls from the test harness itself (any other key) are not checked.
+ */
+import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import { httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, workflowActions, type HttpFunction, type TableAccess } from '../topology.js';
+
+export const LOCAL_FUNCTION_KEY_PREFIX = 'LOCALFN';
+
+export interface LocalPolicy {
+  /** DynamoDB actions (e.g. `PutItem`) on the table. */
+  dynamodb: Set<string>;
+  /** Indexes the function may query. */
+  indexes: Set<string>;
+  /** Step Functions actions (e.g. `StartExecution`). */
+  states: Set<string>;
+}
+
+/** Grants to take away, by function id, to show what a missing grant does. */
+export type Revocations = Record<string, { dynamodb?: string[]; states?: string[] }>;
+
+/** Every function's policy, as the CDK stack grants it. */
+export function policiesFromTopology(revoke: Revocations = {}): Map<string, LocalPolicy> {
+  const specs: { id: string; table?: TableAccess; needs?: HttpFunction['needs'] }[] = [
+    ...httpFunctions,
+    sandboxFunction,
+    ...stageQueues.map((q) => ({ id: `${q.id}Worker`, table: q.table, needs: q.needs, grantsAs: q.id })),
+    ...scheduledFunctions,
+  ];
+  return new Map(
+    specs.map((spec) => {
+      // Workers are granted under their stage's id (the CDK stack's `grant(fn, spec.id, ...)`).
+      const grantsAs = (spec as { grantsAs?: string }).grantsAs ?? spec.id;
+      const taken = revoke[spec.id] ?? {};
+      const dynamodb = new Set((spec.table?.actions ?? []).filter((a) => !taken.dynamodb?.includes(a)));
+      const states = new Set(workflowActions(grantsAs, spec.needs).filter((a) => !taken.states?.includes(a)));
+      return [spec.id, { dynamodb, indexes: new Set(spec.table?.indexes ?? []), states }];
+    }),
+  );
+}
+
+/** The function an AWS request comes from, by the access key id in its SigV4 Authorization header; null for the harness. */
+export function callerOf(authorization: string | undefined): string | null {
+  const key = /Credential=([^/,\s]+)\//.exec(authorization ?? '')?.[1];
+  return key?.startsWith(LOCAL_FUNCTION_KEY_PREFIX) ? key.slice(LOCAL_FUNCTION_KEY_PREFIX.length) : null;
+}
+
+/** AWS's answer to a call no policy allows. */
+export function accessDenied(service: 'dynamodb' | 'states', caller: string, action: string, resource: string) {
+  const namespace = service === 'dynamodb' ? 'com.amazonaws.dynamodb.v20120810' : 'com.amazonaws.states';
+  return {
+    __type: `${namespace}#AccessDeniedException`,
+    message: `User: arn:aws:sts::000000000000:assumed-role/${caller}/${caller} is not authorized to perform: ${service}:${action} on resource: ${resource} because no identity-based policy allows the ${service}:${action} action`,
+  };
+}
+
+/** The actions (and index, if any) one DynamoDB request needs. */
+function dynamoNeeds(target: string, body: Record<string, unknown>): { actions: string[]; index?: string } {
+  const operation = target.replace(/^DynamoDB_\d+\./, '');
+  if (operation === 'TransactWriteItems') {
+    const items = (body.TransactItems as Record<string, unknown>[] | undefined) ?? [];
+    const names: Record<string, string> = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem' };
+    return { actions: [...new Set(items.flatMap((item) => Object.keys(item).map((kind) => names[kind] ?? kind)))] };
+  }
+  if (operation === 'TransactGetItems') return { actions: ['GetItem'] };
+  return { actions: [operation], index: typeof body.IndexName === 'string' ? body.IndexName : undefined };
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** A proxy in front of DynamoDB Local that checks each call against the caller's policy. */
+export async function startDynamoPolicyProxy(target: string, policies: Map<string, LocalPolicy>, region: string): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  const upstream = new URL(target);
+  const server = createServer((req, res) => {
+    void (async () => {
+      const body = await readBody(req);
+      const caller = callerOf(req.headers.authorization);
+      if (caller) {
+        const policy = policies.get(caller);
+        let parsed: Record<string, unknown> = {};
+        try {
+          parsed = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
+        } catch {
+          // DynamoDB Local will answer the malformed request itself
+        }
+        const { actions, index } = dynamoNeeds(String(req.headers['x-amz-target'] ?? ''), parsed);
+        const table = `arn:aws:dynamodb:${region}:000000000000:table/${String(parsed.TableName ?? '*')}`;
+        const denied = actions.find((action) => !policy?.dynamodb.has(action));
+        const deniedIndex = index && !policy?.indexes.has(index);
+        if (denied || deniedIndex) {
+          const payload = JSON.stringify(accessDenied('dynamodb', caller, denied ?? actions[0]!, deniedIndex ? `${table}/index/${index}` : table));
+          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': 'AccessDeniedException' });
+          return res.end(payload);
+        }
+      }
+      const forward = httpRequest(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 500, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forward.on('error', (error) => {
+        if (!res.headersSent) res.writeHead(502);
+        res.end(String(error));
+      });
+      forward.end(body);
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

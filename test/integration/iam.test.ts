@@ -1,0 +1,40 @@
+/**
+ * IAM enforced locally: each function calls AWS under its own identity and the
+ * local endpoints allow only what the CDK stack grants it (from the same topology).
+ * Taking one grant away breaks the route that needs it, as it would on AWS.
+ */
+import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { describe, expect, it } from 'vitest';
+import { LOCAL_FUNCTION_KEY_PREFIX } from '../../lib/local/iam.js';
+import { useLocalStack } from '../helpers/local-stack.js';
+import { placeOrder, product } from '../helpers/shop.js';
+
+// The orders function loses BatchGetItem (how it reads the catalog when placing an order).
+const api = useLocalStack({ revoke: { orders: { dynamodb: ['BatchGetItem'] } } });
+
+const as = (functionId: string) => ({ region: 'us-east-1', credentials: { accessKeyId: `${LOCAL_FUNCTION_KEY_PREFIX}${functionId}`, secretAccessKey: 'local' } });
+const dynamoAs = (functionId: string) => new DynamoDBClient({ ...as(functionId), endpoint: api.stack.endpoints.dynamodb });
+const key = { pk: { S: 'PRODUCT#none' }, sk: { S: 'PRODUCT' } };
+
+describe('local IAM', () => {
+  it('a missing grant fails the route end to end with AccessDenied, as on AWS', async () => {
+    const sku = await product(api, 5);
+    const reply = await placeOrder(api, 'iam-customer', [{ sku, quantity: 1 }]);
+    expect(reply.status).toBe(500);
+    expect(reply.body.code).toBe('INTERNAL_ERROR');
+    await expect(dynamoAs('orders').send(new BatchGetItemCommand({ RequestItems: { orders: { Keys: [key] } } }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    // What it is granted still works.
+    await expect(dynamoAs('orders').send(new GetItemCommand({ TableName: 'orders', Key: key }))).resolves.toBeDefined();
+  });
+
+  it('refuses what a function was never granted: table actions, indexes, workflow actions', async () => {
+    await expect(dynamoAs('warehouse').send(new PutItemCommand({ TableName: 'orders', Item: key }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(
+      dynamoAs('catalog').send(new QueryCommand({ TableName: 'orders', IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :p', ExpressionAttributeValues: { ':p': { S: 'OPEN#0' } } })),
+    ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    const sfn = new SFNClient({ ...as('catalog'), endpoint: api.stack.endpoints.sfn });
+    await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: api.stack.stepFunctions.stateMachineArn, name: 'iam-probe', input: '{}' }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    expect(api.stack.stepFunctions.executions.has('iam-probe')).toBe(false);
+  });
+});
