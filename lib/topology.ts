@@ -58,7 +58,7 @@ export const table = {
 const route = (method: HttpMethod, path: string, auth: HttpRoute['auth'] = 'jwt'): HttpRoute => ({ method, path, auth });
 
 export const httpFunctions: HttpFunction[] = [
-  { id: 'health', entry: 'functions/http/health.ts', routes: [route('GET', '/health', 'none')] },
+  { id: 'health', entry: 'functions/http/health.ts', table: { actions: ['GetItem'] }, routes: [route('GET', '/health', 'none')] },
   {
     id: 'catalog',
     entry: 'functions/http/catalog.ts',

@@ -292,6 +292,9 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
       }
     })();
   });
+  // Idle keep-alive connections stay open a minute (as API Gateway's do), so a client
+  // under load never reuses one that the server is closing at that instant.
+  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());

@@ -148,8 +148,13 @@ export async function runModel(stack: LocalStack, options: { orders: number; see
     let reply: Reply = { status: 0, body: null };
     for (let attempt = 0; attempt < 12; attempt++) {
       record.actions++;
-      reply = await send();
-      if (reply.status < 500) break;
+      try {
+        reply = await send();
+      } catch (error) {
+        // A timeout or a dropped connection: the sender cannot know what happened, and retries.
+        reply = { status: 0, body: String(error) };
+      }
+      if (reply.status >= 200 && reply.status < 500) break;
       await sleep(150 * (attempt + 1));
     }
     if (!expected.includes(reply.status)) record.unexpected.push(`${what}: ${reply.status} ${JSON.stringify(reply.body)}`);
