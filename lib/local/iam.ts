@@ -18,10 +18,16 @@ export interface LocalPolicy {
   indexes: Set<string>;
   /** Step Functions actions (e.g. `StartExecution`). */
   states: Set<string>;
+  /** SQS actions by queue name (the local queues are named by their stage). */
+  sqs: Map<string, Set<string>>;
 }
 
+/** What the CDK stack's `grantSendMessages` and `grantConsumeMessages` allow. */
+const SEND = ['SendMessage', 'GetQueueAttributes', 'GetQueueUrl'];
+const CONSUME = ['ReceiveMessage', 'ChangeMessageVisibility', 'GetQueueUrl', 'DeleteMessage', 'GetQueueAttributes'];
+
 /** Grants to take away, by function id, to show what a missing grant does. */
-export type Revocations = Record<string, { dynamodb?: string[]; states?: string[] }>;
+export type Revocations = Record<string, { dynamodb?: string[]; states?: string[]; sqs?: string[] }>;
 
 /** Every function's policy, as the CDK stack grants it. */
 export function policiesFromTopology(revoke: Revocations = {}): Map<string, LocalPolicy> {
@@ -38,7 +44,12 @@ export function policiesFromTopology(revoke: Revocations = {}): Map<string, Loca
       const taken = revoke[spec.id] ?? {};
       const dynamodb = new Set((spec.table?.actions ?? []).filter((a) => !taken.dynamodb?.includes(a)));
       const states = new Set(workflowActions(grantsAs, spec.needs).filter((a) => !taken.states?.includes(a)));
-      return [spec.id, { dynamodb, indexes: new Set(spec.table?.indexes ?? []), states }];
+      const allowed = (actions: string[]) => new Set(actions.filter((a) => !taken.sqs?.includes(a)));
+      // The operators' dead-letter routes move messages from each stage's DLQ back to its queue.
+      const sqs = new Map(
+        spec.needs?.includes('stageQueues') ? stageQueues.flatMap((q) => [[q.id, allowed(SEND)] as const, [`${q.id}-dlq`, allowed(CONSUME)] as const]) : [],
+      );
+      return [spec.id, { dynamodb, indexes: new Set(spec.table?.indexes ?? []), states, sqs }];
     }),
   );
 }
@@ -79,29 +90,52 @@ function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** A proxy in front of DynamoDB Local that checks each call against the caller's policy. */
-export async function startDynamoPolicyProxy(target: string, policies: Map<string, LocalPolicy>, region: string): Promise<{ endpoint: string; stop(): Promise<void> }> {
+/** The refusal a DynamoDB call gets from the caller's policy, or null when it is allowed. */
+export function dynamoCheck(policy: LocalPolicy | undefined, caller: string, target: string, body: Record<string, unknown>, region: string): object | null {
+  const { actions, index } = dynamoNeeds(target, body);
+  const table = `arn:aws:dynamodb:${region}:000000000000:table/${String(body.TableName ?? '*')}`;
+  const denied = actions.find((action) => !policy?.dynamodb.has(action));
+  if (denied) return accessDenied('dynamodb', caller, denied, table);
+  if (index && !policy?.indexes.has(index)) return accessDenied('dynamodb', caller, actions[0]!, `${table}/index/${index}`);
+  return null;
+}
+
+/** The refusal an SQS call gets from the caller's policy, or null when it is allowed. */
+export function sqsCheck(policy: LocalPolicy | undefined, caller: string, target: string, body: Record<string, unknown>, region: string): object | null {
+  const action = target.replace(/^AmazonSQS\./, '');
+  const queue = String(body.QueueUrl ?? body.QueueName ?? '').split('/').at(-1) ?? '';
+  if (policy?.sqs.get(queue)?.has(action)) return null;
+  return {
+    __type: 'com.amazonaws.sqs#AccessDenied',
+    message: `User: arn:aws:sts::000000000000:assumed-role/${caller}/${caller} is not authorized to perform: sqs:${action} on resource: arn:aws:sqs:${region}:000000000000:${queue} because no identity-based policy allows the sqs:${action} action`,
+  };
+}
+
+/**
+ * A proxy in front of a local AWS service (JSON protocol) that checks each call of a
+ * function against its policy before passing it on; the harness's calls pass unchecked.
+ */
+export async function startPolicyProxy(
+  target: string,
+  policies: Map<string, LocalPolicy>,
+  check: (policy: LocalPolicy | undefined, caller: string, target: string, body: Record<string, unknown>) => object | null,
+): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const upstream = new URL(target);
   const server = createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
       const caller = callerOf(req.headers.authorization);
       if (caller) {
-        const policy = policies.get(caller);
         let parsed: Record<string, unknown> = {};
         try {
           parsed = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
         } catch {
-          // DynamoDB Local will answer the malformed request itself
+          // the service will answer the malformed request itself
         }
-        const { actions, index } = dynamoNeeds(String(req.headers['x-amz-target'] ?? ''), parsed);
-        const table = `arn:aws:dynamodb:${region}:000000000000:table/${String(parsed.TableName ?? '*')}`;
-        const denied = actions.find((action) => !policy?.dynamodb.has(action));
-        const deniedIndex = index && !policy?.indexes.has(index);
-        if (denied || deniedIndex) {
-          const payload = JSON.stringify(accessDenied('dynamodb', caller, denied ?? actions[0]!, deniedIndex ? `${table}/index/${index}` : table));
-          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': 'AccessDeniedException' });
-          return res.end(payload);
+        const denied = check(policies.get(caller), caller, String(req.headers['x-amz-target'] ?? ''), parsed);
+        if (denied) {
+          res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': 'AccessDenied;Sender' });
+          return res.end(JSON.stringify(denied));
         }
       }
       const forward = httpRequest(

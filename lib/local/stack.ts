@@ -15,7 +15,7 @@ import { startGateway, type GatewayRoute } from './gateway.js';
 import { createIssuer, type LocalIssuer } from './issuer.js';
 import { lambdaContext } from './lambda-context.js';
 import { bundleFunctions, isolatedFunction, type IsolatedFunction } from './isolated-function.js';
-import { accessDenied, callerOf, LOCAL_FUNCTION_KEY_PREFIX, policiesFromTopology, startDynamoPolicyProxy, type Revocations } from './iam.js';
+import { accessDenied, callerOf, dynamoCheck, LOCAL_FUNCTION_KEY_PREFIX, policiesFromTopology, sqsCheck, startPolicyProxy, type Revocations } from './iam.js';
 import { freePort } from './ports.js';
 import { Sandbox } from './sandbox.js';
 import { splitSecrets } from '../../functions/adapters/signatures.js';
@@ -73,8 +73,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await createTable(dynamo.endpoint, tableName);
     // IAM: every function's calls pass its policy (from the topology) first.
     const policies = policiesFromTopology(options.revoke);
-    const dynamoProxy = await startDynamoPolicyProxy(dynamo.endpoint, policies, region);
-    stoppers.push(() => dynamoProxy.stop());
+    const dynamoProxy = await startPolicyProxy(dynamo.endpoint, policies, (policy, caller, target, body) => dynamoCheck(policy, caller, target, body, region));
+    const sqsProxy = await startPolicyProxy(fauxqs.address, policies, (policy, caller, target, body) => sqsCheck(policy, caller, target, body, region));
+    stoppers.push(() => dynamoProxy.stop(), () => sqsProxy.stop());
 
     const queues: LocalStack['queues'] = {};
     for (const queue of stageQueues) {
@@ -173,7 +174,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           AWS_ACCESS_KEY_ID: `${LOCAL_FUNCTION_KEY_PREFIX}${id}`,
           AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
           AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
-          AWS_ENDPOINT_URL_SQS: fauxqs.address,
+          AWS_ENDPOINT_URL_SQS: sqsProxy.endpoint,
           AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
           ...functionEnvironment(needs, values),
         },
@@ -221,7 +222,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqs,
       stepFunctions,
       queues,
-      endpoints: { dynamodb: dynamoProxy.endpoint, sqs: fauxqs.address, sfn: stepFunctions.endpoint },
+      endpoints: { dynamodb: dynamoProxy.endpoint, sqs: sqsProxy.endpoint, sfn: stepFunctions.endpoint },
       stop,
     };
   } catch (error) {

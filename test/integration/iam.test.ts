@@ -5,6 +5,7 @@
  */
 import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { LOCAL_FUNCTION_KEY_PREFIX } from '../../lib/local/iam.js';
 import { useLocalStack } from '../helpers/local-stack.js';
@@ -28,7 +29,7 @@ describe('local IAM', () => {
     await expect(dynamoAs('orders').send(new GetItemCommand({ TableName: 'orders', Key: key }))).resolves.toBeDefined();
   });
 
-  it('refuses what a function was never granted: table actions, indexes, workflow actions', async () => {
+  it('refuses what a function was never granted: table actions, indexes, workflow actions, queues', async () => {
     await expect(dynamoAs('warehouse').send(new PutItemCommand({ TableName: 'orders', Item: key }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
     await expect(
       dynamoAs('catalog').send(new QueryCommand({ TableName: 'orders', IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :p', ExpressionAttributeValues: { ':p': { S: 'OPEN#0' } } })),
@@ -36,5 +37,10 @@ describe('local IAM', () => {
     const sfn = new SFNClient({ ...as('catalog'), endpoint: api.stack.endpoints.sfn });
     await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: api.stack.stepFunctions.stateMachineArn, name: 'iam-probe', input: '{}' }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
     expect(api.stack.stepFunctions.executions.has('iam-probe')).toBe(false);
+    // Only the operators' function may move dead letters.
+    const dlq = api.stack.queues.payment!.dlqUrl;
+    const sqsAs = (functionId: string) => new SQSClient({ ...as(functionId), endpoint: api.stack.endpoints.sqs, useQueueUrlAsEndpoint: false });
+    await expect(sqsAs('catalog').send(new ReceiveMessageCommand({ QueueUrl: dlq, MaxNumberOfMessages: 1 }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    await expect(sqsAs('ops').send(new ReceiveMessageCommand({ QueueUrl: dlq, MaxNumberOfMessages: 1 }))).resolves.toBeDefined();
   });
 });
