@@ -8,12 +8,16 @@ export const PAYMENT_PROVIDERS = ['sandbox'] as const;
 export const CARRIERS = ['sandbox'] as const;
 
 export interface DeploymentConfiguration {
+  /** Which payment provider and carrier adapters the functions use. */
   paymentProvider?: string;
   carrier?: string;
+  /** For the sandbox adapters: where the sandbox provider and carrier answer. */
   sandboxUrl?: string;
-  /** Deploy the sandbox provider and carrier as a function behind the same API (staging). */
+  /** Deploy the sandbox provider and carrier as a function behind the same API (staging only). */
   sandbox?: boolean;
+  /** Origins allowed to call the API from a browser (CORS); default any (bearer tokens, no cookies). */
   corsOrigins?: string[];
+  /** Where the hosted sign-in may send users back (authorization code with PKCE); none: sign-in by SRP from the app only. */
   callbackUrls?: string[];
   deadlines?: Record<string, number>;
 }

@@ -25,23 +25,13 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
-import { configurationProblems } from './configuration.js';
+import { configurationProblems, type DeploymentConfiguration } from './configuration.js';
 import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, functionEnvironment, workflowActions, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, stateMachine as machineSpec, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
-export interface OrdersStackProps extends StackProps {
-  /** Which payment provider and carrier adapters the functions use. */
-  paymentProvider?: string;
-  carrier?: string;
-  /** For the sandbox adapters: where the sandbox provider and carrier answer. */
-  sandboxUrl?: string;
-  /** Deploy the sandbox provider and carrier as a function behind the same API (staging only). */
-  sandbox?: boolean;
-  /** Origins allowed to call the API from a browser (CORS); default any (bearer tokens, no cookies). */
-  corsOrigins?: string[];
-  /** Where the hosted sign-in may send users back (authorization code with PKCE); none: sign-in by SRP from the app only. */
-  callbackUrls?: string[];
+/** The deployment's settings (CDK context, see README "Deploying"), checked by lib/configuration.ts. */
+export interface OrdersStackProps extends StackProps, DeploymentConfiguration {
   /** Deadline settings (seconds) passed to the functions, e.g. PAYMENT_TIMEOUT_SECONDS. */
   deadlines?: Partial<Record<(typeof deadlineVariables)[number], number>>;
 }

@@ -7,7 +7,7 @@
  */
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { lambdaContext, type LoadedHandler } from './lambda-context.js';
+import type { LoadedHandler } from './isolated-function.js';
 
 export interface EventSourceMapping {
   functionName: string;
@@ -58,7 +58,7 @@ export function startEventSource(sqs: SQSClient, mapping: EventSourceMapping, on
         const event = { Records: Messages.map((m) => toRecord(m, mapping.queueArn)) } as SQSEvent;
         let failed = new Set(Messages.map((m) => m.MessageId!));
         try {
-          const response = (await mapping.handler(event, lambdaContext(mapping.functionName))) as SQSBatchResponse | undefined;
+          const response = (await mapping.handler(event)) as SQSBatchResponse | undefined;
           failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
         } catch {
           // The whole batch failed: every record returns to the queue.

@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { verifyBearer } from '../../functions/adapters/jwt.js';
 import type { HttpRoute, Throttle } from '../topology.js';
-import { lambdaContext, type LoadedHandler } from './lambda-context.js';
+import type { LoadedHandler } from './isolated-function.js';
 import type { LocalIssuer } from './issuer.js';
 import { RefundRefused, type Sandbox } from './sandbox.js';
 
@@ -172,7 +172,7 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
     } as APIGatewayProxyEventV2WithJWTAuthorizer;
     let result: APIGatewayProxyStructuredResultV2;
     try {
-      result = (await matched.route.handler(event, lambdaContext(matched.route.functionName))) as APIGatewayProxyStructuredResultV2;
+      result = (await matched.route.handler(event)) as APIGatewayProxyStructuredResultV2;
     } catch (error) {
       options.log(`function ${matched.route.functionName} crashed: ${(error as Error).stack ?? String(error)}`);
       // What API Gateway answers when the integration fails.

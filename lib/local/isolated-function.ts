@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { FUNCTION_TIMEOUT_SECONDS } from '../topology.js';
-import type { LoadedHandler } from './lambda-context.js';
+
+/** Invokes the function with an event; the worker gives it its Lambda context. */
+export type LoadedHandler = (event: unknown) => Promise<unknown>;
 
 export interface IsolatedFunction {
   handler: LoadedHandler;

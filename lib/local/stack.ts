@@ -13,7 +13,6 @@ import { createTable, startDynamoLocal } from './dynamodb-local.js';
 import { startEventSource } from './event-source.js';
 import { startGateway, type GatewayRoute } from './gateway.js';
 import { createIssuer, type LocalIssuer } from './issuer.js';
-import { lambdaContext } from './lambda-context.js';
 import { bundleFunctions, isolatedFunction, type IsolatedFunction } from './isolated-function.js';
 import { accessDenied, callerOf, dynamoCheck, LOCAL_FUNCTION_KEY_PREFIX, policiesFromTopology, sqsCheck, startPolicyProxy, type Revocations } from './iam.js';
 import { freePort } from './ports.js';
@@ -202,7 +201,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const handler = start(scheduled.id, scheduled.entry, scheduled.needs);
       const seconds = Number(process.env.RECONCILE_INTERVAL_SECONDS ?? scheduled.everyMinutes * 60);
       const timer = setInterval(() => {
-        handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, lambdaContext(scheduled.id)).catch((error: Error) =>
+        handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch((error: Error) =>
           log(`scheduled ${scheduled.id} failed: ${error.message}`),
         );
       }, seconds * 1000);
