@@ -16,6 +16,7 @@ import { getOrder, transition, type StoredOrder } from '../adapters/orders.js';
 import { paymentProviderFromEnv } from '../adapters/payment-provider.js';
 import { settleRefunds } from './refunds.js';
 import { signalOpenTask } from './lifecycle.js';
+import { backoff } from '../shared/backoff.js';
 import { logger, metrics } from '../shared/powertools.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
@@ -35,6 +36,7 @@ const MAX_ATTEMPTS = 25;
 /** Decides the cancellation; does not act on it (see `cancelAndSignal`). */
 export async function decideCancellation(orderId: string, request: CancelRequest): Promise<{ order: StoredOrder; outcome: CancelOutcome }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await backoff(attempt);
     const order = await getOrder(orderId);
     if (!order) throw new DomainError('NOT_FOUND', `No order ${orderId}`);
     if (order.status === 'CANCELLED') return { order, outcome: 'already-cancelled' };

@@ -10,6 +10,7 @@ import { getOrder, openOrderKeys, transition, updateWhile, type StoredOrder } fr
 import type { PaymentProvider } from '../adapters/payment-provider.js';
 import { settleRefunds } from './refunds.js';
 import { signalOpenTask } from './lifecycle.js';
+import { backoff } from '../shared/backoff.js';
 import { logger } from '../shared/powertools.js';
 
 export type PaymentOutcome = 'paid' | 'already-decided' | 'unknown-order' | 'refund-owed' | 'rejected-mismatch' | 'failed' | 'ignored';
@@ -18,6 +19,7 @@ const MAX_ATTEMPTS = 25;
 
 export async function applyPaymentEvent(orderId: string, report: PaymentReport, payments: PaymentProvider): Promise<PaymentOutcome> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await backoff(attempt);
     const order = await getOrder(orderId);
     if (!order) return 'unknown-order';
     const now = new Date().toISOString();

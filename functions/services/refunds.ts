@@ -9,6 +9,7 @@ import { FINAL_STATUSES } from '../core/order.js';
 import { pendingRefunds, withRefundSucceeded, type Payment, type Refund } from '../core/money.js';
 import { getOrder, updateWhile, type StoredOrder } from '../adapters/orders.js';
 import type { PaymentProvider } from '../adapters/payment-provider.js';
+import { backoff } from '../shared/backoff.js';
 import { logger } from '../shared/powertools.js';
 
 interface Owed {
@@ -30,6 +31,7 @@ const MAX_ATTEMPTS = 25;
 export async function settleRefunds(order: StoredOrder, payments: PaymentProvider): Promise<StoredOrder> {
   let current = order;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await backoff(attempt);
     const owed = owedRefunds(current);
     if (!owed.length) return current;
     const { where, payment, refund } = owed[0]!;

@@ -13,8 +13,8 @@ import type { LocalStack, LocalStackOptions } from '../../lib/local/stack.js';
 
 /** Deadlines short enough that they fire in the middle of the actors' work. */
 export const MODEL_SETTINGS = {
-  paymentTimeoutSeconds: 4,
-  pickingTimeoutSeconds: 5,
+  paymentTimeoutSeconds: 6,
+  pickingTimeoutSeconds: 7,
   autoConfirmSeconds: 3,
 };
 
