@@ -109,6 +109,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stoppers.push(() => stepFunctions.stop());
 
     const issuer = await createIssuer(`${url}/local`);
+    // This process's own environment: for tests and scripts that read the stack's state
+    // with the same adapters (as an operator would, unchecked by IAM). Functions never
+    // see it: each gets only its own (below).
     Object.assign(process.env, {
       AWS_REGION: region,
       AWS_ACCESS_KEY_ID: credentials.accessKeyId,
