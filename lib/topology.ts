@@ -137,6 +137,7 @@ export const sandboxFunction: HttpFunction = {
     route('POST', '/sandbox/payments/{paymentId}/succeed', 'none'),
     route('POST', '/sandbox/payments/{paymentId}/fail', 'none'),
     route('POST', '/sandbox/payments/{paymentId}/refund', 'none'),
+    route('POST', '/sandbox/payments/{paymentId}/close', 'none'),
     route('POST', '/sandbox/shipments', 'none'),
     route('POST', '/sandbox/shipments/{trackingNumber}/events', 'none'),
   ],

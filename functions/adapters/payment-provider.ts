@@ -15,6 +15,13 @@ export interface RefundRequest {
   currency: string;
 }
 
+/** What the provider holds for a payment (its own record, asked when a notification may have been lost). */
+export interface ProviderPayment {
+  status: 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'PARTIALLY_REFUNDED' | 'REFUNDED' | 'CLOSED';
+  amountMinor: number;
+  currency: string;
+}
+
 export interface PaymentProvider {
   /** Idempotent per order: asking twice for the same order returns the same payment. */
   createPayment(input: { orderId: string; amountMinor: number; currency: string; method: string }): Promise<CreatedPayment>;
@@ -23,6 +30,10 @@ export interface PaymentProvider {
    * the provider's idempotency key): asking twice moves money once.
    */
   refund(input: RefundRequest): Promise<void>;
+  /** The provider's record of the payment, or null when it has none. */
+  query(paymentId: string): Promise<ProviderPayment | null>;
+  /** Closes an unpaid payment so it can no longer be paid; 'already-paid' when it was paid first. Idempotent. */
+  close(paymentId: string): Promise<'closed' | 'already-paid'>;
 }
 
 async function postJson(url: string, body: unknown): Promise<unknown> {
@@ -44,6 +55,19 @@ export function sandboxPaymentProvider(baseUrl: string): PaymentProvider {
     },
     async refund({ paymentId, refundId, amountMinor }) {
       await postJson(`${baseUrl}/sandbox/payments/${encodeURIComponent(paymentId)}/refund`, { refundId, amountMinor });
+    },
+    async query(paymentId) {
+      const response = await fetch(`${baseUrl}/sandbox/payments/${encodeURIComponent(paymentId)}`, { signal: AbortSignal.timeout(5000) });
+      if (response.status === 404) return null;
+      if (!response.ok) throw new Error(`sandbox provider answered ${response.status}`);
+      const { status, amountMinor, currency } = (await response.json()) as ProviderPayment;
+      return { status, amountMinor, currency };
+    },
+    async close(paymentId) {
+      const response = await fetch(`${baseUrl}/sandbox/payments/${encodeURIComponent(paymentId)}/close`, { method: 'POST', signal: AbortSignal.timeout(5000) });
+      if (response.status === 409) return 'already-paid';
+      if (!response.ok) throw new Error(`sandbox provider answered ${response.status}`);
+      return 'closed';
     },
   };
 }

@@ -48,15 +48,17 @@ export interface CancelDecision {
 /**
  * Cancelling the order as read: unpaid stock is released; paid stock goes back to
  * available except units reported missing (written off); a payment that captured
- * money is owed an ORDER_CANCELLED refund of all that is still refundable.
+ * money is owed an ORDER_CANCELLED refund of all that is still refundable; an unpaid
+ * one that was closed at the provider first is recorded CLOSED.
  */
-export function cancellationDecision(order: Order, now: string, missing: Record<string, number> = {}): CancelDecision {
+export function cancellationDecision(order: Order, now: string, missing: Record<string, number> = {}, paymentClosed = false): CancelDecision {
   const stock: StockLine[] = order.items.map((line) => {
     if (!holdsSold(order.status)) return { sku: line.sku, quantity: line.quantity, move: 'release' };
     const lost = Math.min(missing[line.sku] ?? 0, line.quantity);
     return { sku: line.sku, quantity: line.quantity - lost, move: 'unsell', writtenOff: lost };
   });
-  const payment = order.payment ?? null;
+  // An unpaid payment closed at the provider (so it can no longer be paid) is recorded CLOSED.
+  const payment = order.payment && paymentClosed && !order.payment.paidAt ? { ...order.payment, status: 'CLOSED' as const } : (order.payment ?? null);
   const owed = payment ? refundableMinor(payment) : 0;
   if (!payment || owed <= 0) return { stock, payment, refundOwed: false };
   return {

@@ -18,7 +18,10 @@ import { keys, tableName } from '../adapters/keys.js';
 import { webhookSecret } from '../adapters/secrets.js';
 import { httpHandler, json, route } from '../http/http-handler.js';
 import {
+  acceptsAttempts,
+  AlreadyPaid,
   attempted,
+  closed,
   deliver,
   newPayment,
   newShipment,
@@ -122,6 +125,7 @@ function attemptRoute(outcome: 'succeed' | 'fail') {
     params: paymentParams,
     body: attemptBody,
     async handle({ params, body }) {
+      if (!acceptsAttempts(await payment(params.paymentId))) throw new DomainError('INVALID_STATE', 'The merchant closed this payment: it can no longer be paid');
       const after = await update<SandboxPayment>(paymentKey(params.paymentId), 'payment', (p) => attempted(p, outcome, body ?? {}));
       if (!after) throw new DomainError('NOT_FOUND', 'No such sandbox payment');
       if (body?.notify === false) return json(200, { delivered: null });
@@ -145,6 +149,20 @@ export const handler = httpHandler({
   'GET /sandbox/payments/{paymentId}': route({ access: 'public', params: paymentParams, handle: async ({ params }) => json(200, await payment(params.paymentId)) }),
   'POST /sandbox/payments/{paymentId}/succeed': attemptRoute('succeed'),
   'POST /sandbox/payments/{paymentId}/fail': attemptRoute('fail'),
+  'POST /sandbox/payments/{paymentId}/close': route({
+    access: 'public',
+    params: paymentParams,
+    async handle({ params }) {
+      try {
+        const after = await update<SandboxPayment>(paymentKey(params.paymentId), 'payment', closed);
+        if (!after) throw new DomainError('NOT_FOUND', 'No such sandbox payment');
+        return json(200, after);
+      } catch (error) {
+        if (error instanceof AlreadyPaid) throw new DomainError('INVALID_STATE', error.message);
+        throw error;
+      }
+    },
+  }),
   'POST /sandbox/payments/{paymentId}/refund': route({
     access: 'public',
     params: paymentParams,

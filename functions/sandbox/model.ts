@@ -13,7 +13,7 @@ export interface SandboxPayment {
   orderId: string;
   amountMinor: number;
   currency: string;
-  status: 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'PARTIALLY_REFUNDED' | 'REFUNDED';
+  status: 'PENDING' | 'SUCCEEDED' | 'FAILED' | 'PARTIALLY_REFUNDED' | 'REFUNDED' | 'CLOSED';
   checkoutUrl: string;
   refundedMinor: number;
   /** Every refund the provider made, once per refund id (the idempotency key). */
@@ -27,6 +27,9 @@ export interface SandboxShipment {
 
 /** A refund the provider refuses, as a real one would (nothing captured, or more than is left). */
 export class RefundRefused extends Error {}
+
+/** Closing a payment that was already paid: the provider keeps the money (a real one answers "trade paid"). */
+export class AlreadyPaid extends Error {}
 
 export function newPayment(input: { orderId: string; amountMinor: number; currency: string }, baseUrl: string): SandboxPayment {
   const paymentId = `pay_${ulid()}`;
@@ -46,8 +49,9 @@ export type Outcome = 'succeed' | 'fail';
 
 /**
  * The payment after the customer's attempt. A failed attempt can be followed by a
- * successful one; nothing undoes a capture. What is captured is what is reported
- * (`override` lets a test make the provider capture a wrong amount or currency).
+ * successful one; nothing undoes a capture; a closed payment can no longer be paid.
+ * What is captured is what is reported (`override` lets a test make the provider
+ * capture a wrong amount or currency).
  */
 export function attempted(payment: SandboxPayment, outcome: Outcome, override: { amountMinor?: number; currency?: string } = {}): SandboxPayment {
   if (outcome === 'succeed' && (payment.status === 'PENDING' || payment.status === 'FAILED')) {
@@ -70,6 +74,18 @@ export function refunded(payment: SandboxPayment, refundId: string, amountMinor:
     refundedMinor,
     status: refundedMinor === payment.amountMinor ? 'REFUNDED' : 'PARTIALLY_REFUNDED',
   };
+}
+
+/** Whether an attempt on the payment would be taken (a closed payment refuses every attempt). */
+export function acceptsAttempts(payment: SandboxPayment): boolean {
+  return payment.status !== 'CLOSED';
+}
+
+/** The payment after the merchant closes it: an unpaid payment can no longer be paid; a paid one stays paid. */
+export function closed(payment: SandboxPayment): SandboxPayment {
+  if (payment.status === 'PENDING' || payment.status === 'FAILED') return { ...payment, status: 'CLOSED' };
+  if (payment.status === 'CLOSED') return payment;
+  throw new AlreadyPaid(`payment is ${payment.status}`);
 }
 
 export function newShipment(orderId: string): SandboxShipment {

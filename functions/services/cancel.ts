@@ -12,8 +12,9 @@
 import { DomainError } from '../core/errors.js';
 import { CANCELLABLE, CANCELLATION_REASONS, type CancellationReason, type Fulfilment, type OrderStatus } from '../core/order.js';
 import { cancellationDecision } from '../core/decisions.js';
-import { getOrder, transition, type StoredOrder } from '../adapters/orders.js';
-import { paymentProviderFromEnv } from '../adapters/payment-provider.js';
+import { getOrder, transition, updateWhile, type StoredOrder } from '../adapters/orders.js';
+import { paymentProviderFromEnv, type PaymentProvider } from '../adapters/payment-provider.js';
+import { applyPaymentEvent } from './payments.js';
 import { settleRefunds } from './refunds.js';
 import { signalOpenTask } from './lifecycle.js';
 import { backoff } from '../shared/backoff.js';
@@ -27,6 +28,29 @@ export interface CancelRequest {
   /** Units reported missing at picking: written off instead of returned to stock. */
   missing?: Record<string, number>;
   fulfilment?: Fulfilment;
+  /**
+   * The order's payment provider: an unpaid order's payment is closed there before
+   * the order is cancelled (API.md), so it can no longer be paid.
+   */
+  payments?: PaymentProvider;
+}
+
+/**
+ * Before an unpaid order is cancelled, its payment is closed at the provider. If the
+ * provider says it was paid first (its notification lost or still on its way), that
+ * payment is applied as if notified: the order is paid, not cancelled. Closing moves
+ * no money and is idempotent, so it may come before the decision that records it.
+ */
+async function closeUnpaidPayment(order: StoredOrder, payments: PaymentProvider): Promise<'closed' | 'paid' | 'nothing-to-close'> {
+  const payment = order.payment;
+  if (order.status !== 'PENDING_PAYMENT' || !payment || payment.paidAt) return 'nothing-to-close';
+  if (payment.status === 'CLOSED' || (await payments.close(payment.paymentId)) === 'closed') return 'closed';
+  const held = await payments.query(payment.paymentId);
+  if (!held) throw new Error(`the provider refused to close payment ${payment.paymentId} but does not know it`);
+  const report = { type: 'payment.succeeded' as const, provider: payment.provider, paymentId: payment.paymentId, amountMinor: held.amountMinor, currency: held.currency };
+  logger.warn('payment found paid at the provider without its notification; applied', { orderId: order.orderId, paymentId: payment.paymentId });
+  await applyPaymentEvent(order.orderId, report, payments);
+  return 'paid';
 }
 
 export type CancelOutcome = 'cancelled' | 'already-cancelled' | 'not-cancellable';
@@ -35,13 +59,24 @@ const MAX_ATTEMPTS = 25;
 
 /** Decides the cancellation; does not act on it (see `cancelAndSignal`). */
 export async function decideCancellation(orderId: string, request: CancelRequest): Promise<{ order: StoredOrder; outcome: CancelOutcome }> {
+  let closedHere = false;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await backoff(attempt);
     const order = await getOrder(orderId);
     if (!order) throw new DomainError('NOT_FOUND', `No order ${orderId}`);
-    if (order.status === 'CANCELLED') return { order, outcome: 'already-cancelled' };
+    if (order.status === 'CANCELLED') {
+      // Cancelled by someone else after this request closed the payment: record what the provider now holds.
+      const unpaid = order.payment && !order.payment.paidAt && order.payment.status !== 'CLOSED' ? order.payment : null;
+      if (!closedHere || !unpaid) return { order, outcome: 'already-cancelled' };
+      const recorded = await updateWhile(orderId, ['CANCELLED'], { payment: { ...unpaid, status: 'CLOSED' } }, { expectVersion: order.version });
+      if (recorded) return { order: recorded, outcome: 'already-cancelled' };
+      continue;
+    }
     if (!request.from.includes(order.status)) return { order, outcome: 'not-cancellable' };
-    const decision = cancellationDecision(order, new Date().toISOString(), request.missing);
+    const closing = request.payments ? await closeUnpaidPayment(order, request.payments) : 'nothing-to-close';
+    if (closing === 'paid') continue; // decide again from the paid order
+    closedHere ||= closing === 'closed';
+    const decision = cancellationDecision(order, new Date().toISOString(), request.missing, closing === 'closed');
     const cancelled = await transition(orderId, {
       to: 'CANCELLED',
       from: [order.status],
@@ -64,7 +99,7 @@ export async function decideCancellation(orderId: string, request: CancelRequest
 
 /** The customer's (or an operator's) cancel: decided now, refunded by the compensation stage. */
 export async function requestCancellation(order: StoredOrder, reason: CancellationReason = 'CUSTOMER_CANCELLED'): Promise<StoredOrder> {
-  const { order: current, outcome } = await decideCancellation(order.orderId, { reason, from: CANCELLABLE });
+  const { order: current, outcome } = await decideCancellation(order.orderId, { reason, from: CANCELLABLE, payments: paymentProviderFromEnv() });
   if (outcome === 'not-cancellable') {
     throw new DomainError('INVALID_STATE', `The order is ${current.status}; it can be cancelled only before it is packed`);
   }
@@ -113,11 +148,12 @@ function cancellableFor(reason: CancellationReason): readonly OrderStatus[] {
  */
 export async function compensate(orderId: string, failure: Failure | undefined): Promise<StoredOrder> {
   const reason = reasonFor(failure);
-  const { order, outcome } = await decideCancellation(orderId, { reason, from: cancellableFor(reason) });
+  const payments = paymentProviderFromEnv();
+  const { order, outcome } = await decideCancellation(orderId, { reason, from: cancellableFor(reason), payments });
   if (outcome === 'not-cancellable') {
     logger.warn('compensation found the order moved on; the workflow resumes', { orderId, status: order.status, reason });
     metrics.addMetric('CompensationResumed', MetricUnit.Count, 1);
     return order;
   }
-  return settleRefunds(order, paymentProviderFromEnv());
+  return settleRefunds(order, payments);
 }

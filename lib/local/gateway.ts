@@ -11,7 +11,7 @@ import { verifyBearer } from '../../functions/adapters/jwt.js';
 import type { HttpRoute, Throttle } from '../topology.js';
 import type { LoadedHandler } from './isolated-function.js';
 import type { LocalIssuer } from './issuer.js';
-import { RefundRefused, type Sandbox } from './sandbox.js';
+import { AlreadyPaid, RefundRefused, type Sandbox } from './sandbox.js';
 
 export interface GatewayRoute extends HttpRoute {
   functionName: string;
@@ -243,6 +243,18 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
           if (!(error instanceof RefundRefused)) throw error;
           return problem(res, 409, 'INVALID_STATE', 'Refund refused', error.message), true;
         }
+      }
+      if (action === 'close') {
+        try {
+          const payment = sandbox.close(paymentId);
+          return payment ? (sendJson(res, 200, payment), true) : notFound();
+        } catch (error) {
+          if (!(error instanceof AlreadyPaid)) throw error;
+          return problem(res, 409, 'INVALID_STATE', 'Already paid', error.message), true;
+        }
+      }
+      if ((action === 'succeed' || action === 'fail') && sandbox.payments.has(paymentId) && !sandbox.payable(paymentId)) {
+        return problem(res, 409, 'INVALID_STATE', 'Payment closed', 'The merchant closed this payment: it can no longer be paid'), true;
       }
       if (action === 'succeed' || action === 'fail') {
         const input = json() as { amountMinor?: number; currency?: string; notify?: boolean };

@@ -7,7 +7,9 @@
  * in memory, so tests can look at what the provider holds and stage outages.
  */
 import {
+  acceptsAttempts,
   attempted,
+  closed,
   deliver,
   newPayment,
   newShipment,
@@ -20,7 +22,7 @@ import {
   type WebhookDelivery,
 } from '../../functions/sandbox/model.js';
 
-export { RefundRefused, type SandboxPayment, type SandboxShipment, type WebhookDelivery } from '../../functions/sandbox/model.js';
+export { AlreadyPaid, RefundRefused, type SandboxPayment, type SandboxShipment, type WebhookDelivery } from '../../functions/sandbox/model.js';
 
 export class Sandbox {
   readonly payments = new Map<string, SandboxPayment>();
@@ -76,12 +78,27 @@ export class Sandbox {
     return notify ? this.notifyPayment(paymentId, outcome) : { status: 0, body: null, webhookId: '' };
   }
 
+  /** Whether the customer can still attempt to pay (a closed payment cannot be paid). */
+  payable(paymentId: string): boolean {
+    const payment = this.payments.get(paymentId);
+    return !!payment && acceptsAttempts(payment);
+  }
+
   /** Moves the provider's own record of the payment; false when there is no such payment. */
   capture(paymentId: string, outcome: Outcome, override: { amountMinor?: number; currency?: string } = {}): boolean {
     const payment = this.payments.get(paymentId);
     if (!payment) return false;
     this.payments.set(paymentId, attempted(payment, outcome, override));
     return true;
+  }
+
+  /** The merchant closes an unpaid payment (see the model); throws AlreadyPaid for a paid one. */
+  close(paymentId: string): SandboxPayment | undefined {
+    const payment = this.payments.get(paymentId);
+    if (!payment) return undefined;
+    const after = closed(payment);
+    this.payments.set(paymentId, after);
+    return after;
   }
 
   /**

@@ -6,7 +6,7 @@ import { deliver, getOrder, pay, paymentIdOf, pickAndShip, placeOrder, product, 
 const api = useLocalStack({ env: { PAYMENT_TIMEOUT_SECONDS: '3', AUTO_CONFIRM_SECONDS: '2' }, visibilityTimeoutSeconds: 1 });
 
 describe('deadlines', () => {
-  it('cancels an unpaid order at PAYMENT_TIMEOUT_SECONDS and releases its stock; a late payment is refunded', async () => {
+  it('cancels an unpaid order at PAYMENT_TIMEOUT_SECONDS: payment closed at the provider first, stock released; it can no longer be paid', async () => {
     const sku = await product(api, 5);
     const placed = await placeOrder(api, 'tim', [{ sku, quantity: 2 }]);
     const deadline = Date.parse(placed.body.paymentDeadline) - Date.parse(placed.body.createdAt);
@@ -17,15 +17,43 @@ describe('deadlines', () => {
     const cancelled = await waitForStatus(api, 'tim', placed.body.orderId, 'CANCELLED', 15_000);
     expect(cancelled.cancellation.reason).toBe('PAYMENT_TIMEOUT');
     expect(cancelled.history.at(-1)).toMatchObject({ status: 'CANCELLED', reason: 'PAYMENT_TIMEOUT' });
+    expect(cancelled.payment).toMatchObject({ paymentId, status: 'CLOSED', paidAt: null });
+    expect(api.stack.sandbox.payments.get(paymentId)?.status).toBe('CLOSED');
     expect(await stockOf(api, sku)).toEqual({ available: 5, reserved: 0, sold: 0 });
 
-    // The customer pays after all: the money goes back, the order stays cancelled.
+    // The customer tries to pay after all: the provider refuses a closed payment.
+    const late = await api.request('POST', `/sandbox/payments/${paymentId}/succeed`);
+    expect([late.status, late.body.code]).toEqual([409, 'INVALID_STATE']);
+    expect((await getOrder(api, 'tim', placed.body.orderId)).payment.status).toBe('CLOSED');
+  });
+
+  it('a payment made but never notified is found at the deadline: the order is paid, not cancelled', async () => {
+    const sku = await product(api, 5);
+    const placed = await placeOrder(api, 'lou', [{ sku, quantity: 1 }]);
+    const paymentId = await paymentIdOf(api, 'lou', placed.body.orderId);
+    // Paid at the provider; the notification is lost.
+    expect((await api.request('POST', `/sandbox/payments/${paymentId}/succeed`, { body: { notify: false } })).status).toBe(200);
+    const picking = await waitForStatus(api, 'lou', placed.body.orderId, 'PICKING', 15_000);
+    expect(picking.payment).toMatchObject({ paymentId, status: 'SUCCEEDED', refunds: [] });
+    expect(picking.history.map((h: { status: string }) => h.status)).toEqual(['PENDING_PAYMENT', 'PAID', 'PICKING']);
+    expect(api.stack.sandbox.payments.get(paymentId)?.status).toBe('SUCCEEDED');
+    expect(await stockOf(api, sku)).toEqual({ available: 4, reserved: 0, sold: 1 });
+  });
+
+  it('a late payment that was never closed (the failed attempt, then a success) is refunded; the order stays cancelled', async () => {
+    const sku = await product(api, 5);
+    const placed = await placeOrder(api, 'liv', [{ sku, quantity: 1 }]);
+    const paymentId = await paymentIdOf(api, 'liv', placed.body.orderId);
+    expect((await api.request('POST', `/sandbox/payments/${paymentId}/fail`)).body.delivered.status).toBe(200);
+    await waitForStatus(api, 'liv', placed.body.orderId, 'CANCELLED');
     const late = await api.request('POST', `/sandbox/payments/${paymentId}/succeed`);
     expect(late.body.delivered.status).toBe(200);
-    const after = await getOrder(api, 'tim', placed.body.orderId);
+    const after = await eventually(async () => {
+      const order = await getOrder(api, 'liv', placed.body.orderId);
+      return order.payment.status === 'REFUNDED' ? order : null;
+    });
     expect(after.status).toBe('CANCELLED');
-    expect(after.payment).toMatchObject({ status: 'REFUNDED', paymentId });
-    expect(after.payment.refundedAt).toEqual(expect.any(String));
+    expect(after.payment.refunds).toMatchObject([{ reason: 'LATE_PAYMENT', status: 'SUCCEEDED' }]);
     expect(api.stack.sandbox.payments.get(paymentId)?.refunds).toHaveLength(1);
     expect(await stockOf(api, sku)).toEqual({ available: 5, reserved: 0, sold: 0 });
   });

@@ -122,7 +122,7 @@ export interface RunRecord {
   liveViolations: string[];
 }
 
-const PAYMENT_PLANS = { pay: 40, payDuplicates: 14, payAtDeadline: 10, payLate: 8, fail: 8, failThenPay: 5, mismatch: 6, none: 9 } as const;
+const PAYMENT_PLANS = { pay: 38, payDuplicates: 14, payAtDeadline: 10, payLate: 8, fail: 8, failThenPay: 5, mismatch: 6, lostNotification: 4, none: 7 } as const;
 const PICK_PLANS = { complete: 50, shortage: 14, crossing: 12, shortageThenComplete: 6, completeAtDeadline: 9, none: 9 } as const;
 const CARRIER_STATUSES = ['PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERED'] as const;
 
@@ -254,7 +254,9 @@ export async function runModel(stack: LocalStack, options: { orders: number; see
         return { status: delivery?.status ?? 404, body: delivery?.body };
       });
     /** The provider captures and notifies; duplicates come at the same instant, as retries (same id) or as new events. */
+    // A closed payment cannot be paid: the customer's attempt is refused at the provider.
     const payNow = async (paymentId: string, copies: number) => {
+      if (!stack.sandbox.payable(paymentId)) return void script.push('payment refused: closed');
       stack.sandbox.capture(paymentId, 'succeed');
       const id = `msg_${randomUUID()}`;
       await Promise.all(Array.from({ length: copies }, (_, i) => notify(paymentId, 'succeed', i % 2 === 0 ? id : undefined)));
@@ -289,17 +291,25 @@ export async function runModel(stack: LocalStack, options: { orders: number; see
           return payNow(paymentId, r.int(1, 2));
         case 'fail':
           await sleep(r.int(0, 1200));
+          if (!stack.sandbox.payable(paymentId)) return;
           stack.sandbox.capture(paymentId, 'fail');
           await notify(paymentId, 'fail');
           return;
         case 'failThenPay':
+          if (!stack.sandbox.payable(paymentId)) return;
           stack.sandbox.capture(paymentId, 'fail');
           await notify(paymentId, 'fail');
           await sleep(r.int(0, 800));
           return payNow(paymentId, r.int(1, 2));
+        case 'lostNotification':
+          // Paid at the provider, the notification never arrives: the deadline must find it.
+          await sleep(r.int(0, 1200));
+          if (stack.sandbox.payable(paymentId)) stack.sandbox.capture(paymentId, 'succeed');
+          return;
         case 'mismatch': {
           await sleep(r.int(0, 1200));
           const wrong = r.chance(0.5) ? { amountMinor: stack.sandbox.paymentOf(orderId)!.amountMinor + r.int(1, 500) } : { currency: 'USD' };
+          if (!stack.sandbox.payable(paymentId)) return;
           stack.sandbox.capture(paymentId, 'succeed', wrong);
           await notify(paymentId, 'succeed');
           return;

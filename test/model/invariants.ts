@@ -103,7 +103,7 @@ export async function checkInvariants(stack: LocalStack, run: RunRecord, settleT
     } else {
       check(!held || held.status === 'PENDING', () => `${where}: no payment recorded, the provider holds one ${held?.status}`);
     }
-    const captured = held && held.status !== 'PENDING' && held.status !== 'FAILED';
+    const captured = held && ['SUCCEEDED', 'PARTIALLY_REFUNDED', 'REFUNDED'].includes(held.status);
     if (order.status === 'CANCELLED') {
       // No cancelled order keeps money.
       check(!captured || held.status === 'REFUNDED', () => `${where}: cancelled but the provider still holds ${held?.amountMinor} (${held?.status})`);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { cancellationDecision, paymentDecision, refundIdFor, type PaymentReport } from '../../functions/core/decisions.js';
 import { MAX_ORDER_TOTAL_MINOR, paidStatus, refundableMinor, withRefundOwed, withRefundSucceeded, type Payment } from '../../functions/core/money.js';
 import type { Order, OrderStatus } from '../../functions/core/order.js';
+import { acceptsAttempts, AlreadyPaid, attempted, closed, newPayment } from '../../functions/sandbox/model.js';
 
 const NOW = '2026-11-28T00:00:00.000Z';
 
@@ -83,6 +84,25 @@ describe('cancellation decisions', () => {
         },
       ),
     );
+  });
+});
+
+describe('closing an unpaid payment', () => {
+  it('is recorded CLOSED by the cancellation that follows it; a paid payment is never marked closed', () => {
+    expect(cancellationDecision(order('PENDING_PAYMENT', payment()), NOW, {}, true).payment).toMatchObject({ status: 'CLOSED', paidAt: null });
+    expect(cancellationDecision(order('PENDING_PAYMENT', payment()), NOW).payment).toMatchObject({ status: 'PENDING' });
+    expect(cancellationDecision(order('PAID', paid()), NOW, {}, true).payment).toMatchObject({ status: 'SUCCEEDED', refunds: [{ reason: 'ORDER_CANCELLED' }] });
+  });
+
+  it('at the sandbox provider: an unpaid payment closes and can no longer be paid; a paid one refuses to close', () => {
+    const open = newPayment({ orderId: 'o', amountMinor: 100, currency: 'CNY' }, 'http://x');
+    const shut = closed(open);
+    expect(shut.status).toBe('CLOSED');
+    expect(closed(shut)).toBe(shut);
+    expect(acceptsAttempts(shut)).toBe(false);
+    expect(attempted(shut, 'succeed').status).toBe('CLOSED');
+    expect(() => closed(attempted(open, 'succeed'))).toThrow(AlreadyPaid);
+    expect(closed(attempted(open, 'fail')).status).toBe('CLOSED');
   });
 });
 
