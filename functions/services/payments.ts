@@ -8,6 +8,7 @@
 import { paymentDecision, type PaymentReport } from '../core/decisions.js';
 import { getOrder, openOrderKeys, transition, updateWhile, type StoredOrder } from '../adapters/orders.js';
 import type { PaymentProvider } from '../adapters/payment-provider.js';
+import type { Payment } from '../core/money.js';
 import { settleRefunds } from './refunds.js';
 import { signalOpenTask } from './lifecycle.js';
 import { backoff } from '../shared/backoff.js';
@@ -79,4 +80,26 @@ export async function applyPaymentEvent(orderId: string, report: PaymentReport, 
     return outcome;
   }
   throw new Error(`payment event for ${orderId} kept losing races; the provider will retry`);
+}
+
+/**
+ * A payment the payment stage created at the provider for an order that was cancelled
+ * before the payment was recorded on it: closed at the provider, so it can no longer
+ * be paid, and recorded CLOSED; if it was paid meanwhile, that payment is applied like
+ * a notification (the order being cancelled, it is owed back as a late payment).
+ */
+export async function withdrawUnrecordedPayment(orderId: string, payment: Payment, payments: PaymentProvider): Promise<void> {
+  if ((await payments.close(payment.paymentId)) === 'already-paid') {
+    const held = await payments.query(payment.paymentId);
+    if (!held) throw new Error(`the provider refused to close payment ${payment.paymentId} but does not know it`);
+    await applyPaymentEvent(orderId, { type: 'payment.succeeded', provider: payment.provider, paymentId: payment.paymentId, amountMinor: held.amountMinor, currency: held.currency }, payments);
+    return;
+  }
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await backoff(attempt);
+    const order = await getOrder(orderId);
+    if (!order || order.payment) return; // recorded meanwhile (by a late notification): nothing to add
+    if (await updateWhile(orderId, [order.status], { payment: { ...payment, status: 'CLOSED' } }, { expectVersion: order.version })) return;
+  }
+  throw new Error(`the closed payment of ${orderId} could not be recorded; will be retried`);
 }

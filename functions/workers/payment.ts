@@ -2,6 +2,7 @@
 import { recordTask, getOrder } from '../adapters/orders.js';
 import { paymentProviderFromEnv } from '../adapters/payment-provider.js';
 import { settle } from '../services/lifecycle.js';
+import { withdrawUnrecordedPayment } from '../services/payments.js';
 import { stageWorker } from './stage-worker.js';
 
 const payments = paymentProviderFromEnv();
@@ -25,8 +26,10 @@ export const handler = stageWorker('payment', {
       refundedMinor: 0,
       refunds: [],
     };
-    const { order: armed } = await recordTask(orderId, 'payment', taskToken, ['PENDING_PAYMENT'], { payment: created });
-    // Whatever happened meanwhile (paid, failed, cancel requested) is settled now.
+    const { stored, order: armed } = await recordTask(orderId, 'payment', taskToken, ['PENDING_PAYMENT'], { payment: created });
+    // Cancelled while the payment was being created: it must not stay payable at the provider.
+    if (!stored && armed?.status === 'CANCELLED' && !armed.payment) await withdrawUnrecordedPayment(orderId, created, payments);
+    // Whatever happened meanwhile (paid, failed, cancelled) is settled now.
     if (armed) await settle(armed, 'payment', taskToken);
   },
 });

@@ -30,6 +30,33 @@ describe('a payment reported many times at once', () => {
   });
 });
 
+describe('a cancel as the payment is being created', () => {
+  it('leaves no payable payment at the provider: what it created is closed and recorded, or refunded', async () => {
+    const sku = await product(api, 20);
+    const orders = await Promise.all(
+      Array.from({ length: 6 }, async (_, i) => {
+        const customer = `early-${i}`;
+        const { body } = await placeOrder(api, customer, [{ sku, quantity: 1 }]);
+        await new Promise((resolve) => setTimeout(resolve, i * 40));
+        expect((await api.request('POST', `/orders/${body.orderId}/cancel`, { token: await api.token(customer) })).status).toBe(202);
+        return { customer, orderId: body.orderId as string };
+      }),
+    );
+    for (const { customer, orderId } of orders) {
+      await eventually(async () => {
+        const order = await getOrder(api, customer, orderId);
+        const held = api.stack.sandbox.paymentOf(orderId);
+        if (order.status !== 'CANCELLED' || api.stack.stepFunctions.executions.get(orderId)?.status === 'RUNNING') return null;
+        // Either no payment was ever created, or the provider's payment is closed and the order says so.
+        return !held || (held.status === 'CLOSED' && order.payment?.status === 'CLOSED' && order.payment.paymentId === held.paymentId);
+      }, 20_000, `order ${orderId} to settle with its payment closed`);
+      const held = api.stack.sandbox.paymentOf(orderId);
+      if (held) expect(api.stack.sandbox.payable(held.paymentId)).toBe(false);
+    }
+    expect(await stockOf(api, sku)).toEqual({ available: 20, reserved: 0, sold: 0 });
+  });
+});
+
 describe('warehouse reports that cross', () => {
   it('shortage, then complete: cancelled and refunded once, units written off, the completion refused', async () => {
     const sku = await product(api, 6);
