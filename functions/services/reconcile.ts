@@ -2,7 +2,8 @@
  * The reconciler: finds orders that no workflow is driving, or that sit past a
  * deadline without progress. It repairs what is safe (starting a missing execution,
  * idempotent by name, with the payment time the order has left; carrying out refunds a
- * final order still owes) and reports the rest,
+ * final order still owes; asking the provider about a payment pending for minutes, in
+ * case its notification was lost) and reports the rest,
  * each with a log line and a metric, for an operator.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
@@ -12,17 +13,25 @@ import { listOpenOrders } from '../adapters/orders.js';
 import { describeOrderWorkflow, startOrderWorkflow } from '../adapters/workflow.js';
 import { paymentProviderFromEnv } from '../adapters/payment-provider.js';
 import { owedRefunds, settleRefunds } from './refunds.js';
+import { applyPaymentEvent } from './payments.js';
 import { logger, metrics } from '../shared/powertools.js';
 
 const DEADLINES = deadlines();
 
 export interface ReconcileReport {
   checked: number;
-  repaired: { orderId: string; action: 'started-missing-execution' | 'completed-owed-refunds' }[];
+  repaired: { orderId: string; action: 'started-missing-execution' | 'completed-owed-refunds' | 'applied-unnotified-payment' }[];
   stranded: { orderId: string; status: OrderStatus; problem: string }[];
 }
 
-export async function reconcile(now = new Date(), graceSeconds = Number(process.env.RECONCILE_GRACE_SECONDS ?? 60)): Promise<ReconcileReport> {
+/** What the provider holds when money was taken. */
+const CAPTURED = ['SUCCEEDED', 'PARTIALLY_REFUNDED', 'REFUNDED'];
+
+export async function reconcile(
+  now = new Date(),
+  graceSeconds = Number(process.env.RECONCILE_GRACE_SECONDS ?? 60),
+  querySeconds = Number(process.env.RECONCILE_PAYMENT_QUERY_SECONDS ?? 300),
+): Promise<ReconcileReport> {
   // Younger orders may still be inside their create request: leave them be.
   const before = new Date(now.getTime() - graceSeconds * 1000).toISOString();
   const orders = await listOpenOrders(before);
@@ -60,6 +69,15 @@ export async function reconcile(now = new Date(), graceSeconds = Number(process.
       });
     } else if (order.status === 'PENDING_PAYMENT' && Date.parse(order.paymentDeadline) + graceSeconds * 1000 < now.getTime()) {
       report.stranded.push({ orderId: order.orderId, status: order.status, problem: 'past its payment deadline' });
+    } else if (order.status === 'PENDING_PAYMENT' && order.payment?.status === 'PENDING' && Date.parse(order.createdAt) + querySeconds * 1000 < now.getTime()) {
+      // Notifications get lost: a payment pending this long is asked after at the provider.
+      const payment = order.payment;
+      const held = await paymentProviderFromEnv().query(payment.paymentId);
+      if (held && CAPTURED.includes(held.status)) {
+        const paid = { type: 'payment.succeeded' as const, provider: payment.provider, paymentId: payment.paymentId, amountMinor: held.amountMinor, currency: held.currency };
+        await applyPaymentEvent(order.orderId, paid, paymentProviderFromEnv());
+        report.repaired.push({ orderId: order.orderId, action: 'applied-unnotified-payment' });
+      }
     }
   }
 

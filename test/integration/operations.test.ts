@@ -6,7 +6,7 @@ import { getOrder, ops, orderBody, pay, paymentIdOf, placeOrder, product, stockO
 
 const api = useLocalStack({
   visibilityTimeoutSeconds: 1,
-  env: { RECONCILE_GRACE_SECONDS: '0', POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'false' },
+  env: { RECONCILE_GRACE_SECONDS: '0', RECONCILE_PAYMENT_QUERY_SECONDS: '0', POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'false' },
 });
 
 /** Everything the functions print (they run in this process), to search for log lines and metrics. */
@@ -116,5 +116,24 @@ describe('stranded orders', () => {
     expect(report.body.stranded).toContainEqual({ orderId: body.orderId, status: 'PENDING_PAYMENT', problem: 'workflow aborted: Operator.Stopped, order not final' });
     expect(jsonLines().some((l) => l.message === 'stranded order needs an operator' && l.orderId === body.orderId && l.level === 'ERROR')).toBe(true);
     expect((await getOrder(api, 'ted', body.orderId)).status).toBe('PENDING_PAYMENT');
+  });
+
+  it('a payment pending at the provider past RECONCILE_PAYMENT_QUERY_SECONDS is asked after: paid but never notified, the order is paid', async () => {
+    const sku = await product(api, 3);
+    const { body } = await placeOrder(api, 'una', [{ sku, quantity: 1 }]);
+    const paymentId = await paymentIdOf(api, 'una', body.orderId);
+    // Paid at the provider; the notification is lost.
+    expect((await api.request('POST', `/sandbox/payments/${paymentId}/succeed`, { body: { notify: false } })).status).toBe(200);
+    const report = await api.request('POST', '/ops/reconcile', { token: await ops(api) });
+    expect(report.body.repaired).toContainEqual({ orderId: body.orderId, action: 'applied-unnotified-payment' });
+    const order = await eventually(async () => {
+      const current = await getOrder(api, 'una', body.orderId);
+      return current.status === 'PICKING' ? current : null;
+    });
+    expect(order.payment).toMatchObject({ paymentId, status: 'SUCCEEDED' });
+    expect(await stockOf(api, sku)).toEqual({ available: 2, reserved: 0, sold: 1 });
+    // Asked again, nothing more happens.
+    const again = await api.request('POST', '/ops/reconcile', { token: await ops(api) });
+    expect(again.body.repaired.filter((r: { orderId: string }) => r.orderId === body.orderId)).toEqual([]);
   });
 });

@@ -25,6 +25,8 @@ export const MODEL_STACK_OPTIONS: LocalStackOptions = {
     AUTO_CONFIRM_SECONDS: String(MODEL_SETTINGS.autoConfirmSeconds),
     RECONCILE_INTERVAL_SECONDS: '5',
     RECONCILE_GRACE_SECONDS: '3',
+    // Lost notifications are looked for at the provider while the deadline runs too.
+    RECONCILE_PAYMENT_QUERY_SECONDS: '3',
   },
   // A crashed worker's message comes back quickly.
   visibilityTimeoutSeconds: 2,
