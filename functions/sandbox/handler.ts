@@ -19,15 +19,14 @@ import { webhookSecret } from '../adapters/secrets.js';
 import { httpHandler, json, route } from '../http/http-handler.js';
 import {
   acceptsAttempts,
-  AlreadyPaid,
   attempted,
   closed,
   deliver,
   newPayment,
   newShipment,
   paymentNotification,
+  ProviderRefusal,
   refunded,
-  RefundRefused,
   trackingNotification,
   type SandboxPayment,
   type SandboxShipment,
@@ -117,6 +116,18 @@ async function payment(paymentId: string): Promise<SandboxPayment> {
   return found.value;
 }
 
+/** Applies a model rule to a stored payment: 404 when there is none, 409 for what the provider refuses. */
+async function changePayment(paymentId: string, change: (payment: SandboxPayment) => SandboxPayment): Promise<SandboxPayment> {
+  try {
+    const after = await update<SandboxPayment>(paymentKey(paymentId), 'payment', change);
+    if (!after) throw new DomainError('NOT_FOUND', 'No such sandbox payment');
+    return after;
+  } catch (error) {
+    if (error instanceof ProviderRefusal) throw new DomainError('INVALID_STATE', error.message);
+    throw error;
+  }
+}
+
 const attemptBody = z.strictObject({ amountMinor: MINOR.optional(), currency: z.string().regex(/^[A-Z]{3}$/).optional(), notify: z.boolean().optional() }).optional();
 
 function attemptRoute(outcome: 'succeed' | 'fail') {
@@ -126,8 +137,7 @@ function attemptRoute(outcome: 'succeed' | 'fail') {
     body: attemptBody,
     async handle({ params, body }) {
       if (!acceptsAttempts(await payment(params.paymentId))) throw new DomainError('INVALID_STATE', 'The merchant closed this payment: it can no longer be paid');
-      const after = await update<SandboxPayment>(paymentKey(params.paymentId), 'payment', (p) => attempted(p, outcome, body ?? {}));
-      if (!after) throw new DomainError('NOT_FOUND', 'No such sandbox payment');
+      const after = await changePayment(params.paymentId, (p) => attempted(p, outcome, body ?? {}));
       if (body?.notify === false) return json(200, { delivered: null });
       const delivered = await deliver(`${BASE_URL}/webhooks/payments/sandbox`, await webhookSecret('PAYMENT_WEBHOOK_SECRET'), paymentNotification(after, outcome));
       return json(200, { delivered });
@@ -152,31 +162,13 @@ export const handler = httpHandler({
   'POST /sandbox/payments/{paymentId}/close': route({
     access: 'public',
     params: paymentParams,
-    async handle({ params }) {
-      try {
-        const after = await update<SandboxPayment>(paymentKey(params.paymentId), 'payment', closed);
-        if (!after) throw new DomainError('NOT_FOUND', 'No such sandbox payment');
-        return json(200, after);
-      } catch (error) {
-        if (error instanceof AlreadyPaid) throw new DomainError('INVALID_STATE', error.message);
-        throw error;
-      }
-    },
+    handle: async ({ params }) => json(200, await changePayment(params.paymentId, closed)),
   }),
   'POST /sandbox/payments/{paymentId}/refund': route({
     access: 'public',
     params: paymentParams,
     body: z.strictObject({ refundId: z.string().min(1).max(64), amountMinor: MINOR }),
-    async handle({ params, body }) {
-      try {
-        const after = await update<SandboxPayment>(paymentKey(params.paymentId), 'payment', (p) => refunded(p, body.refundId, body.amountMinor));
-        if (!after) throw new DomainError('NOT_FOUND', 'No such sandbox payment');
-        return json(200, after);
-      } catch (error) {
-        if (error instanceof RefundRefused) throw new DomainError('INVALID_STATE', error.message);
-        throw error;
-      }
-    },
+    handle: async ({ params, body }) => json(200, await changePayment(params.paymentId, (p) => refunded(p, body.refundId, body.amountMinor))),
   }),
   'POST /sandbox/shipments': route({
     access: 'public',

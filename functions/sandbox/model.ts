@@ -25,11 +25,14 @@ export interface SandboxShipment {
   orderId: string;
 }
 
-/** A refund the provider refuses, as a real one would (nothing captured, or more than is left). */
-export class RefundRefused extends Error {}
+/** A request the provider refuses, as a real one would: answered 409, nothing changes. */
+export class ProviderRefusal extends Error {}
+
+/** A refund the provider refuses (nothing captured, or more than is left). */
+export class RefundRefused extends ProviderRefusal {}
 
 /** Closing a payment that was already paid: the provider keeps the money (a real one answers "trade paid"). */
-export class AlreadyPaid extends Error {}
+export class AlreadyPaid extends ProviderRefusal {}
 
 export function newPayment(input: { orderId: string; amountMinor: number; currency: string }, baseUrl: string): SandboxPayment {
   const paymentId = `pay_${ulid()}`;

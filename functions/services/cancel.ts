@@ -14,7 +14,7 @@ import { CANCELLABLE, CANCELLATION_REASONS, type CancellationReason, type Fulfil
 import { cancellationDecision } from '../core/decisions.js';
 import { getOrder, transition, updateWhile, type StoredOrder } from '../adapters/orders.js';
 import { paymentProviderFromEnv, type PaymentProvider } from '../adapters/payment-provider.js';
-import { applyPaymentEvent } from './payments.js';
+import { closeOrApply } from './payments.js';
 import { settleRefunds } from './refunds.js';
 import { signalOpenTask } from './lifecycle.js';
 import { backoff } from '../shared/backoff.js';
@@ -35,24 +35,6 @@ export interface CancelRequest {
   payments?: PaymentProvider;
 }
 
-/**
- * Before an unpaid order is cancelled, its payment is closed at the provider. If the
- * provider says it was paid first (its notification lost or still on its way), that
- * payment is applied as if notified: the order is paid, not cancelled. Closing moves
- * no money and is idempotent, so it may come before the decision that records it.
- */
-async function closeUnpaidPayment(order: StoredOrder, payments: PaymentProvider): Promise<'closed' | 'paid' | 'nothing-to-close'> {
-  const payment = order.payment;
-  if (order.status !== 'PENDING_PAYMENT' || !payment || payment.paidAt) return 'nothing-to-close';
-  if (payment.status === 'CLOSED' || (await payments.close(payment.paymentId)) === 'closed') return 'closed';
-  const held = await payments.query(payment.paymentId);
-  if (!held) throw new Error(`the provider refused to close payment ${payment.paymentId} but does not know it`);
-  const report = { type: 'payment.succeeded' as const, provider: payment.provider, paymentId: payment.paymentId, amountMinor: held.amountMinor, currency: held.currency };
-  logger.warn('payment found paid at the provider without its notification; applied', { orderId: order.orderId, paymentId: payment.paymentId });
-  await applyPaymentEvent(order.orderId, report, payments);
-  return 'paid';
-}
-
 export type CancelOutcome = 'cancelled' | 'already-cancelled' | 'not-cancellable';
 
 const MAX_ATTEMPTS = 25;
@@ -66,17 +48,20 @@ export async function decideCancellation(orderId: string, request: CancelRequest
     if (!order) throw new DomainError('NOT_FOUND', `No order ${orderId}`);
     if (order.status === 'CANCELLED') {
       // Cancelled by someone else after this request closed the payment: record what the provider now holds.
-      const unpaid = order.payment && !order.payment.paidAt && order.payment.status !== 'CLOSED' ? order.payment : null;
-      if (!closedHere || !unpaid) return { order, outcome: 'already-cancelled' };
-      const recorded = await updateWhile(orderId, ['CANCELLED'], { payment: { ...unpaid, status: 'CLOSED' } }, { expectVersion: order.version });
+      const open = order.payment && !order.payment.paidAt && order.payment.status !== 'CLOSED' ? order.payment : null;
+      if (!closedHere || !open) return { order, outcome: 'already-cancelled' };
+      const recorded = await updateWhile(orderId, ['CANCELLED'], { payment: { ...open, status: 'CLOSED' } }, { expectVersion: order.version });
       if (recorded) return { order: recorded, outcome: 'already-cancelled' };
       continue;
     }
     if (!request.from.includes(order.status)) return { order, outcome: 'not-cancellable' };
-    const closing = request.payments ? await closeUnpaidPayment(order, request.payments) : 'nothing-to-close';
-    if (closing === 'paid') continue; // decide again from the paid order
-    closedHere ||= closing === 'closed';
-    const decision = cancellationDecision(order, new Date().toISOString(), request.missing, closing === 'closed');
+    // An unpaid order's payment is closed at the provider first (once), so it can no longer be paid.
+    const unpaid = order.status === 'PENDING_PAYMENT' && order.payment && !order.payment.paidAt ? order.payment : null;
+    if (unpaid && request.payments && !closedHere) {
+      if ((await closeOrApply(orderId, unpaid, request.payments)) === 'paid') continue; // decide again from the paid order
+      closedHere = true;
+    }
+    const decision = cancellationDecision(order, new Date().toISOString(), request.missing, closedHere && !!unpaid);
     const cancelled = await transition(orderId, {
       to: 'CANCELLED',
       from: [order.status],

@@ -82,19 +82,39 @@ export async function applyPaymentEvent(orderId: string, report: PaymentReport, 
   throw new Error(`payment event for ${orderId} kept losing races; the provider will retry`);
 }
 
+/** What the provider holds when it took the money. */
+const CAPTURED: readonly string[] = ['SUCCEEDED', 'PARTIALLY_REFUNDED', 'REFUNDED'];
+
+/**
+ * Notifications get lost: asks the provider about the payment and, if it took the
+ * money, applies that as the notification would have. True when it was paid.
+ */
+export async function applyProviderRecord(orderId: string, payment: Payment, payments: PaymentProvider): Promise<boolean> {
+  const held = await payments.query(payment.paymentId);
+  if (!held || !CAPTURED.includes(held.status)) return false;
+  logger.warn('payment found paid at the provider without its notification; applied', { orderId, paymentId: payment.paymentId });
+  await applyPaymentEvent(orderId, { type: 'payment.succeeded', provider: payment.provider, paymentId: payment.paymentId, amountMinor: held.amountMinor, currency: held.currency }, payments);
+  return true;
+}
+
+/**
+ * Closes an unpaid payment at the provider, so it can no longer be paid. If the
+ * provider answers that it was paid first, that payment is applied instead. Closing
+ * moves no money and is idempotent, so it may come before the decision that records it.
+ */
+export async function closeOrApply(orderId: string, payment: Payment, payments: PaymentProvider): Promise<'closed' | 'paid'> {
+  if (payment.status === 'CLOSED' || (await payments.close(payment.paymentId)) === 'closed') return 'closed';
+  if (!(await applyProviderRecord(orderId, payment, payments))) throw new Error(`the provider refused to close payment ${payment.paymentId} but holds no capture`);
+  return 'paid';
+}
+
 /**
  * A payment the payment stage created at the provider for an order that was cancelled
- * before the payment was recorded on it: closed at the provider, so it can no longer
- * be paid, and recorded CLOSED; if it was paid meanwhile, that payment is applied like
- * a notification (the order being cancelled, it is owed back as a late payment).
+ * before the payment was recorded on it: closed there and recorded CLOSED; if it was
+ * paid meanwhile, it is applied (the order being cancelled, it is owed back as late).
  */
 export async function withdrawUnrecordedPayment(orderId: string, payment: Payment, payments: PaymentProvider): Promise<void> {
-  if ((await payments.close(payment.paymentId)) === 'already-paid') {
-    const held = await payments.query(payment.paymentId);
-    if (!held) throw new Error(`the provider refused to close payment ${payment.paymentId} but does not know it`);
-    await applyPaymentEvent(orderId, { type: 'payment.succeeded', provider: payment.provider, paymentId: payment.paymentId, amountMinor: held.amountMinor, currency: held.currency }, payments);
-    return;
-  }
+  if ((await closeOrApply(orderId, payment, payments)) === 'paid') return;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await backoff(attempt);
     const order = await getOrder(orderId);

@@ -11,9 +11,9 @@ import { deadlines } from '../core/config.js';
 import { FINAL_STATUSES, type OrderStatus } from '../core/order.js';
 import { listOpenOrders } from '../adapters/orders.js';
 import { describeOrderWorkflow, startOrderWorkflow } from '../adapters/workflow.js';
-import { paymentProviderFromEnv } from '../adapters/payment-provider.js';
+import { paymentProviderFromEnv, type PaymentProvider } from '../adapters/payment-provider.js';
 import { owedRefunds, settleRefunds } from './refunds.js';
-import { applyPaymentEvent } from './payments.js';
+import { applyProviderRecord } from './payments.js';
 import { logger, metrics } from '../shared/powertools.js';
 
 const DEADLINES = deadlines();
@@ -24,9 +24,6 @@ export interface ReconcileReport {
   stranded: { orderId: string; status: OrderStatus; problem: string }[];
 }
 
-/** What the provider holds when money was taken. */
-const CAPTURED = ['SUCCEEDED', 'PARTIALLY_REFUNDED', 'REFUNDED'];
-
 export async function reconcile(
   now = new Date(),
   graceSeconds = Number(process.env.RECONCILE_GRACE_SECONDS ?? 60),
@@ -36,13 +33,15 @@ export async function reconcile(
   const before = new Date(now.getTime() - graceSeconds * 1000).toISOString();
   const orders = await listOpenOrders(before);
   const report: ReconcileReport = { checked: orders.length, repaired: [], stranded: [] };
+  let provider: PaymentProvider | undefined;
+  const payments = () => (provider ??= paymentProviderFromEnv());
 
   for (const order of orders) {
     if (FINAL_STATUSES.includes(order.status)) {
       // A final order is still in the index only while it owes a refund: carry it out.
       if (owedRefunds(order).length) {
         try {
-          await settleRefunds(order, paymentProviderFromEnv());
+          await settleRefunds(order, payments());
           report.repaired.push({ orderId: order.orderId, action: 'completed-owed-refunds' });
         } catch (error) {
           report.stranded.push({ orderId: order.orderId, status: order.status, problem: `refund owed, provider refused or failed: ${(error as Error).message}` });
@@ -71,11 +70,7 @@ export async function reconcile(
       report.stranded.push({ orderId: order.orderId, status: order.status, problem: 'past its payment deadline' });
     } else if (order.status === 'PENDING_PAYMENT' && order.payment?.status === 'PENDING' && Date.parse(order.createdAt) + querySeconds * 1000 < now.getTime()) {
       // Notifications get lost: a payment pending this long is asked after at the provider.
-      const payment = order.payment;
-      const held = await paymentProviderFromEnv().query(payment.paymentId);
-      if (held && CAPTURED.includes(held.status)) {
-        const paid = { type: 'payment.succeeded' as const, provider: payment.provider, paymentId: payment.paymentId, amountMinor: held.amountMinor, currency: held.currency };
-        await applyPaymentEvent(order.orderId, paid, paymentProviderFromEnv());
+      if (await applyProviderRecord(order.orderId, order.payment, payments())) {
         report.repaired.push({ orderId: order.orderId, action: 'applied-unnotified-payment' });
       }
     }

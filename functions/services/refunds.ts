@@ -30,8 +30,7 @@ const MAX_ATTEMPTS = 25;
 /** Carries out every refund the order owes; returns the order with all of them recorded as succeeded. */
 export async function settleRefunds(order: StoredOrder, payments: PaymentProvider): Promise<StoredOrder> {
   let current = order;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    await backoff(attempt);
+  for (let lost = 0; lost < MAX_ATTEMPTS; ) {
     const owed = owedRefunds(current);
     if (!owed.length) return current;
     const { where, payment, refund } = owed[0]!;
@@ -42,8 +41,14 @@ export async function settleRefunds(order: StoredOrder, payments: PaymentProvide
     // A final order leaves the open-orders index once it owes nothing more.
     const last = owed.length === 1 && FINAL_STATUSES.includes(current.status);
     const written = await updateWhile(current.orderId, [current.status], set, { expectVersion: current.version, remove: last ? ['gsi3pk', 'gsi3sk'] : [] });
-    if (written) logger.info('refund succeeded', { orderId: current.orderId, refundId: refund.refundId, reason: refund.reason, amountMinor: refund.amountMinor });
-    const next = written ?? (await getOrder(current.orderId));
+    if (written) {
+      logger.info('refund succeeded', { orderId: current.orderId, refundId: refund.refundId, reason: refund.reason, amountMinor: refund.amountMinor });
+      current = written;
+      continue;
+    }
+    // Another writer changed the order meanwhile: pause, re-read, carry on from there.
+    await backoff(++lost);
+    const next = await getOrder(current.orderId);
     if (!next) throw new Error(`order ${current.orderId} vanished while refunding`);
     current = next;
   }

@@ -11,7 +11,7 @@ import { verifyBearer } from '../../functions/adapters/jwt.js';
 import type { HttpRoute, Throttle } from '../topology.js';
 import type { LoadedHandler } from './isolated-function.js';
 import type { LocalIssuer } from './issuer.js';
-import { AlreadyPaid, RefundRefused, type Sandbox } from './sandbox.js';
+import { ProviderRefusal, type Sandbox } from './sandbox.js';
 
 export interface GatewayRoute extends HttpRoute {
   functionName: string;
@@ -240,8 +240,8 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
           const payment = sandbox.refund(paymentId, input.refundId, input.amountMinor);
           return payment ? (sendJson(res, 200, payment), true) : notFound();
         } catch (error) {
-          if (!(error instanceof RefundRefused)) throw error;
-          return problem(res, 409, 'INVALID_STATE', 'Refund refused', error.message), true;
+          if (!(error instanceof ProviderRefusal)) throw error;
+          return problem(res, 409, 'INVALID_STATE', 'Refused by the provider', error.message), true;
         }
       }
       if (action === 'close') {
@@ -249,8 +249,8 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
           const payment = sandbox.close(paymentId);
           return payment ? (sendJson(res, 200, payment), true) : notFound();
         } catch (error) {
-          if (!(error instanceof AlreadyPaid)) throw error;
-          return problem(res, 409, 'INVALID_STATE', 'Already paid', error.message), true;
+          if (!(error instanceof ProviderRefusal)) throw error;
+          return problem(res, 409, 'INVALID_STATE', 'Refused by the provider', error.message), true;
         }
       }
       if ((action === 'succeed' || action === 'fail') && sandbox.payments.has(paymentId) && !sandbox.payable(paymentId)) {

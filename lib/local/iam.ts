@@ -34,16 +34,14 @@ export function policiesFromTopology(revoke: Revocations = {}): Map<string, Loca
   const specs: { id: string; table?: TableAccess; needs?: HttpFunction['needs'] }[] = [
     ...httpFunctions,
     sandboxFunction,
-    ...stageQueues.map((q) => ({ id: `${q.id}Worker`, table: q.table, needs: q.needs, grantsAs: q.id })),
+    ...stageQueues.map((q) => ({ id: `${q.id}Worker`, table: q.table, needs: q.needs })),
     ...scheduledFunctions,
   ];
   return new Map(
     specs.map((spec) => {
-      // Workers are granted under their stage's id (the CDK stack's `grant(fn, spec.id, ...)`).
-      const grantsAs = (spec as { grantsAs?: string }).grantsAs ?? spec.id;
       const taken = revoke[spec.id] ?? {};
       const dynamodb = new Set((spec.table?.actions ?? []).filter((a) => !taken.dynamodb?.includes(a)));
-      const states = new Set(workflowActions(grantsAs, spec.needs).filter((a) => !taken.states?.includes(a)));
+      const states = new Set(workflowActions(spec.id, spec.needs).filter((a) => !taken.states?.includes(a)));
       const allowed = (actions: string[]) => new Set(actions.filter((a) => !taken.sqs?.includes(a)));
       // The operators' dead-letter routes move messages from each stage's DLQ back to its queue.
       const sqs = new Map(

@@ -22,7 +22,7 @@ import {
   type WebhookDelivery,
 } from '../../functions/sandbox/model.js';
 
-export { AlreadyPaid, RefundRefused, type SandboxPayment, type SandboxShipment, type WebhookDelivery } from '../../functions/sandbox/model.js';
+export { ProviderRefusal, type SandboxPayment, type SandboxShipment, type WebhookDelivery } from '../../functions/sandbox/model.js';
 
 export class Sandbox {
   readonly payments = new Map<string, SandboxPayment>();
@@ -84,10 +84,10 @@ export class Sandbox {
     return !!payment && acceptsAttempts(payment);
   }
 
-  /** Moves the provider's own record of the payment; false when there is no such payment. */
+  /** Moves the provider's own record of the payment; false when there is no such payment or it is closed (the attempt is refused). */
   capture(paymentId: string, outcome: Outcome, override: { amountMinor?: number; currency?: string } = {}): boolean {
     const payment = this.payments.get(paymentId);
-    if (!payment) return false;
+    if (!payment || !acceptsAttempts(payment)) return false;
     this.payments.set(paymentId, attempted(payment, outcome, override));
     return true;
   }

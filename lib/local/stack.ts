@@ -17,7 +17,6 @@ import { bundleFunctions, isolatedFunction, type IsolatedFunction } from './isol
 import { accessDenied, callerOf, dynamoCheck, LOCAL_FUNCTION_KEY_PREFIX, policiesFromTopology, sqsCheck, startPolicyProxy, type Revocations } from './iam.js';
 import { freePort } from './ports.js';
 import { Sandbox } from './sandbox.js';
-import { splitSecrets } from '../../functions/adapters/signatures.js';
 import { startStepFunctionsServer, type StepFunctionsServer } from './stepfunctions-server.js';
 
 export const DEFAULT_SECRETS = {
@@ -135,9 +134,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ),
       ...options.env,
     });
-    // During a rotation several secrets are configured; the outside world signs with the newest (last).
-    const newest = (secrets: string) => splitSecrets(secrets).at(-1)!;
-    const sandbox = new Sandbox(url, { payment: newest(process.env.PAYMENT_WEBHOOK_SECRET!), carrier: newest(process.env.CARRIER_WEBHOOK_SECRET!) });
+    // During a rotation several secrets are configured; the sandbox signs with the newest (deliver picks it).
+    const sandbox = new Sandbox(url, { payment: process.env.PAYMENT_WEBHOOK_SECRET!, carrier: process.env.CARRIER_WEBHOOK_SECRET! });
 
     // Each function runs isolated, with the environment the CDK stack gives it (from the
     // same topology) plus what Lambda itself sets: region, endpoints and its own identity.

@@ -258,8 +258,7 @@ export async function runModel(stack: LocalStack, options: { orders: number; see
     /** The provider captures and notifies; duplicates come at the same instant, as retries (same id) or as new events. */
     // A closed payment cannot be paid: the customer's attempt is refused at the provider.
     const payNow = async (paymentId: string, copies: number) => {
-      if (!stack.sandbox.payable(paymentId)) return void script.push('payment refused: closed');
-      stack.sandbox.capture(paymentId, 'succeed');
+      if (!stack.sandbox.capture(paymentId, 'succeed')) return void script.push('payment refused: closed');
       const id = `msg_${randomUUID()}`;
       await Promise.all(Array.from({ length: copies }, (_, i) => notify(paymentId, 'succeed', i % 2 === 0 ? id : undefined)));
     };
@@ -293,27 +292,22 @@ export async function runModel(stack: LocalStack, options: { orders: number; see
           return payNow(paymentId, r.int(1, 2));
         case 'fail':
           await sleep(r.int(0, 1200));
-          if (!stack.sandbox.payable(paymentId)) return;
-          stack.sandbox.capture(paymentId, 'fail');
-          await notify(paymentId, 'fail');
+          if (stack.sandbox.capture(paymentId, 'fail')) await notify(paymentId, 'fail');
           return;
         case 'failThenPay':
-          if (!stack.sandbox.payable(paymentId)) return;
-          stack.sandbox.capture(paymentId, 'fail');
+          if (!stack.sandbox.capture(paymentId, 'fail')) return;
           await notify(paymentId, 'fail');
           await sleep(r.int(0, 800));
           return payNow(paymentId, r.int(1, 2));
         case 'lostNotification':
           // Paid at the provider, the notification never arrives: the deadline must find it.
           await sleep(r.int(0, 1200));
-          if (stack.sandbox.payable(paymentId)) stack.sandbox.capture(paymentId, 'succeed');
+          stack.sandbox.capture(paymentId, 'succeed');
           return;
         case 'mismatch': {
           await sleep(r.int(0, 1200));
           const wrong = r.chance(0.5) ? { amountMinor: stack.sandbox.paymentOf(orderId)!.amountMinor + r.int(1, 500) } : { currency: 'USD' };
-          if (!stack.sandbox.payable(paymentId)) return;
-          stack.sandbox.capture(paymentId, 'succeed', wrong);
-          await notify(paymentId, 'succeed');
+          if (stack.sandbox.capture(paymentId, 'succeed', wrong)) await notify(paymentId, 'succeed');
           return;
         }
       }
