@@ -20,7 +20,12 @@ export interface LocalPolicy {
   states: Set<string>;
   /** SQS actions by queue name (the local queues are named by their stage). */
   sqs: Map<string, Set<string>>;
+  /** Secrets (by name) the function may read. */
+  secrets: Set<string>;
 }
+
+/** The secrets' names, as the CDK stack names them. */
+export const SECRET_NAMES = { paymentWebhookSecret: 'PaymentWebhookSecret', carrierWebhookSecret: 'CarrierWebhookSecret' } as const;
 
 /** What the CDK stack's `grantSendMessages` and `grantConsumeMessages` allow. */
 const SEND = ['SendMessage', 'GetQueueAttributes', 'GetQueueUrl'];
@@ -47,7 +52,10 @@ export function policiesFromTopology(revoke: Revocations = {}): Map<string, Loca
       const sqs = new Map(
         spec.needs?.includes('stageQueues') ? stageQueues.flatMap((q) => [[q.id, allowed(SEND)] as const, [`${q.id}-dlq`, allowed(CONSUME)] as const]) : [],
       );
-      return [spec.id, { dynamodb, indexes: new Set(spec.table?.indexes ?? []), states, sqs }];
+      const secrets = new Set(
+        (['paymentWebhookSecret', 'carrierWebhookSecret'] as const).filter((need) => spec.needs?.includes(need)).map((need) => SECRET_NAMES[need]),
+      );
+      return [spec.id, { dynamodb, indexes: new Set(spec.table?.indexes ?? []), states, sqs, secrets }];
     }),
   );
 }
@@ -59,8 +67,8 @@ export function callerOf(authorization: string | undefined): string | null {
 }
 
 /** AWS's answer to a call no policy allows. */
-export function accessDenied(service: 'dynamodb' | 'states', caller: string, action: string, resource: string) {
-  const namespace = service === 'dynamodb' ? 'com.amazonaws.dynamodb.v20120810' : 'com.amazonaws.states';
+export function accessDenied(service: 'dynamodb' | 'states' | 'secretsmanager', caller: string, action: string, resource: string) {
+  const namespace = { dynamodb: 'com.amazonaws.dynamodb.v20120810', states: 'com.amazonaws.states', secretsmanager: 'com.amazonaws.secretsmanager' }[service];
   return {
     __type: `${namespace}#AccessDeniedException`,
     message: `User: arn:aws:sts::000000000000:assumed-role/${caller}/${caller} is not authorized to perform: ${service}:${action} on resource: ${resource} because no identity-based policy allows the ${service}:${action} action`,

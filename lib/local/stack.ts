@@ -14,7 +14,8 @@ import { startEventSource } from './event-source.js';
 import { startGateway, type GatewayRoute } from './gateway.js';
 import { createIssuer, type LocalIssuer } from './issuer.js';
 import { bundleFunctions, isolatedFunction, type IsolatedFunction } from './isolated-function.js';
-import { accessDenied, callerOf, dynamoCheck, LOCAL_FUNCTION_KEY_PREFIX, policiesFromTopology, sqsCheck, startPolicyProxy, type Revocations } from './iam.js';
+import { accessDenied, callerOf, dynamoCheck, LOCAL_FUNCTION_KEY_PREFIX, policiesFromTopology, SECRET_NAMES, sqsCheck, startPolicyProxy, type Revocations } from './iam.js';
+import { startSecretsManager } from './secrets-manager.js';
 import { freePort } from './ports.js';
 import { Sandbox } from './sandbox.js';
 import { startStepFunctionsServer, type StepFunctionsServer } from './stepfunctions-server.js';
@@ -50,7 +51,7 @@ export interface LocalStack {
   sqs: SQSClient;
   stepFunctions: StepFunctionsServer;
   queues: Record<string, { url: string; arn: string; dlqUrl: string; dlqArn: string }>;
-  endpoints: { dynamodb: string; sqs: string; sfn: string };
+  endpoints: { dynamodb: string; sqs: string; sfn: string; secretsManager: string };
   stop(): Promise<void>;
 }
 
@@ -141,14 +142,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // same topology) plus what Lambda itself sets: region, endpoints and its own identity.
     const { PAYMENT_WEBHOOK_SECRET: _p, CARRIER_WEBHOOK_SECRET: _c, ...settings } = options.env ?? {};
     const passedThrough = [...deadlineVariables, 'POWERTOOLS_LOG_LEVEL', 'RECONCILE_GRACE_SECONDS', 'RECONCILE_PAYMENT_QUERY_SECONDS'];
+    // The webhook secrets, read by ARN from the local Secrets Manager as on AWS.
+    const secretsManager = await startSecretsManager({
+      region,
+      secrets: { [SECRET_NAMES.paymentWebhookSecret]: process.env.PAYMENT_WEBHOOK_SECRET!, [SECRET_NAMES.carrierWebhookSecret]: process.env.CARRIER_WEBHOOK_SECRET! },
+      authorize(authorization, name, arn) {
+        const caller = callerOf(authorization);
+        return caller && !policies.get(caller)?.secrets.has(name) ? accessDenied('secretsmanager', caller, 'GetSecretValue', arn) : null;
+      },
+    });
+    stoppers.push(() => secretsManager.stop());
     const values: EnvironmentValues = {
       tableName,
       stateMachineArn: stepFunctions.stateMachineArn,
       paymentProvider: 'sandbox',
       carrier: 'sandbox',
       sandboxUrl: url,
-      paymentWebhookSecret: ['PAYMENT_WEBHOOK_SECRET', process.env.PAYMENT_WEBHOOK_SECRET!],
-      carrierWebhookSecret: ['CARRIER_WEBHOOK_SECRET', process.env.CARRIER_WEBHOOK_SECRET!],
+      paymentWebhookSecret: ['PAYMENT_WEBHOOK_SECRET_ARN', secretsManager.arns[SECRET_NAMES.paymentWebhookSecret]!],
+      carrierWebhookSecret: ['CARRIER_WEBHOOK_SECRET_ARN', secretsManager.arns[SECRET_NAMES.carrierWebhookSecret]!],
       jwt: { issuer: issuer.issuer, audience: issuer.audience },
       queues,
       common: {
@@ -176,6 +187,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
           AWS_ENDPOINT_URL_SQS: sqsProxy.endpoint,
           AWS_ENDPOINT_URL_SFN: stepFunctions.endpoint,
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
           ...functionEnvironment(needs, values),
         },
       });
@@ -222,7 +234,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqs,
       stepFunctions,
       queues,
-      endpoints: { dynamodb: dynamoProxy.endpoint, sqs: sqsProxy.endpoint, sfn: stepFunctions.endpoint },
+      endpoints: { dynamodb: dynamoProxy.endpoint, sqs: sqsProxy.endpoint, sfn: stepFunctions.endpoint, secretsManager: secretsManager.endpoint },
       stop,
     };
   } catch (error) {

@@ -6,6 +6,7 @@
 import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import { LOCAL_FUNCTION_KEY_PREFIX } from '../../lib/local/iam.js';
 import { useLocalStack } from '../helpers/local-stack.js';
@@ -42,5 +43,13 @@ describe('local IAM', () => {
     const sqsAs = (functionId: string) => new SQSClient({ ...as(functionId), endpoint: api.stack.endpoints.sqs, useQueueUrlAsEndpoint: false });
     await expect(sqsAs('catalog').send(new ReceiveMessageCommand({ QueueUrl: dlq, MaxNumberOfMessages: 1 }))).rejects.toMatchObject({ name: 'AccessDenied' });
     await expect(sqsAs('ops').send(new ReceiveMessageCommand({ QueueUrl: dlq, MaxNumberOfMessages: 1 }))).resolves.toBeDefined();
+  });
+
+  it('lets only the webhook functions read the webhook secrets, by ARN as on AWS', async () => {
+    const secretsAs = (functionId: string) => new SecretsManagerClient({ ...as(functionId), endpoint: api.stack.endpoints.secretsManager });
+    const read = (functionId: string, name: string) => secretsAs(functionId).send(new GetSecretValueCommand({ SecretId: name }));
+    await expect(read('orders', 'PaymentWebhookSecret')).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(read('paymentWebhooks', 'CarrierWebhookSecret')).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    expect((await read('paymentWebhooks', 'PaymentWebhookSecret')).SecretString).toMatch(/^whsec_/);
   });
 });
