@@ -9,7 +9,8 @@ const list = (value: string | undefined) => value?.split(',').map((item) => item
 try {
   new OrdersStack(app, 'Orders', {
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-    paymentProvider: context('paymentProvider'),
+    // e.g. -c paymentProviders=card:stripe,alipay:alipay,wechat_pay:sandbox (method:provider)
+    paymentProviders: list(context('paymentProviders')) && Object.fromEntries(list(context('paymentProviders'))!.map((pair) => pair.split(':').map((s) => s.trim()))),
     carrier: context('carrier'),
     sandboxUrl: context('sandboxUrl'),
     // -c sandbox=true: the sandbox provider and carrier deployed with the API (staging)

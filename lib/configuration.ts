@@ -4,12 +4,18 @@
  * crash at cold start, or a stack that cannot take a payment, is refused with a
  * message that says what to set.
  */
-export const PAYMENT_PROVIDERS = ['sandbox'] as const;
+import { DEFAULT_METHOD_PROVIDERS, PAYMENT_METHODS, PROVIDER_NAMES } from '../functions/adapters/payments/provider.js';
+
 export const CARRIERS = ['sandbox'] as const;
 
 export interface DeploymentConfiguration {
-  /** Which payment provider and carrier adapters the functions use. */
-  paymentProvider?: string;
+  /**
+   * Payment method -> provider, over the default: API.md's (card -> stripe, alipay ->
+   * alipay, wechat_pay -> wechatpay, paypal -> paypal), or every method to the sandbox
+   * when a sandbox is deployed or named (staging).
+   */
+  paymentProviders?: Record<string, string>;
+  /** Which carrier adapter the functions use. */
   carrier?: string;
   /** For the sandbox adapters: where the sandbox provider and carrier answer. */
   sandboxUrl?: string;
@@ -32,13 +38,27 @@ function isUrl(value: string, protocols: string[]): boolean {
 }
 
 /** Every problem with the configuration, each saying what to set; empty when it can be deployed. */
+/** The routing a deployment gets: its own choices over the default. */
+export function paymentRouting(config: DeploymentConfiguration): Record<string, string> {
+  const staging = config.sandbox || !!config.sandboxUrl;
+  const base: Record<string, string> = staging ? Object.fromEntries(PAYMENT_METHODS.map((method) => [method, 'sandbox'])) : { ...DEFAULT_METHOD_PROVIDERS };
+  return { ...base, ...config.paymentProviders };
+}
+
+/** The real providers a deployment routes to: each gets a credentials secret. */
+export function realProviders(config: DeploymentConfiguration): string[] {
+  return [...new Set(Object.values(paymentRouting(config)).filter((name) => name !== 'sandbox'))].sort();
+}
+
 export function configurationProblems(config: DeploymentConfiguration): string[] {
   const problems: string[] = [];
-  const provider = config.paymentProvider ?? 'sandbox';
+  const routing = paymentRouting(config);
   const carrier = config.carrier ?? 'sandbox';
-  if (!(PAYMENT_PROVIDERS as readonly string[]).includes(provider)) {
-    problems.push(`paymentProvider "${provider}" is not one of: ${PAYMENT_PROVIDERS.join(', ')} (real providers are not built yet)`);
+  for (const [method, provider] of Object.entries(routing)) {
+    if (!(PAYMENT_METHODS as readonly string[]).includes(method)) problems.push(`paymentProviders: "${method}" is not a payment method (${PAYMENT_METHODS.join(', ')})`);
+    if (!(PROVIDER_NAMES as readonly string[]).includes(provider)) problems.push(`paymentProviders: ${method} -> "${provider}" is not one of: ${PROVIDER_NAMES.join(', ')}`);
   }
+  const provider = Object.values(routing).includes('sandbox') ? 'sandbox' : 'real';
   if (!(CARRIERS as readonly string[]).includes(carrier)) problems.push(`carrier "${carrier}" is not one of: ${CARRIERS.join(', ')}`);
   if (config.sandbox && config.sandboxUrl) problems.push('give either -c sandbox=true (deploy the sandbox with the API) or -c sandboxUrl=<url>, not both');
   if ((provider === 'sandbox' || carrier === 'sandbox') && !config.sandboxUrl && !config.sandbox) {

@@ -25,7 +25,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
-import { configurationProblems, type DeploymentConfiguration } from './configuration.js';
+import { configurationProblems, paymentRouting, realProviders, type DeploymentConfiguration } from './configuration.js';
 import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, functionEnvironment, workflowActions, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, stateMachine as machineSpec, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
@@ -157,7 +157,16 @@ export class OrdersStack extends Stack {
     const carrierSecret = new Secret(this, 'CarrierWebhookSecret', {
       description: 'Standard Webhooks secret (whsec_...) of the carrier; set it to the value the carrier shows.',
     });
-    for (const secret of [paymentSecret, carrierSecret]) {
+    // One JSON secret per real provider routed to (README "Payment providers" lists its fields).
+    const credentialSecrets = new Map(
+      realProviders(props).map((name) => [
+        name,
+        new Secret(this, `${name.charAt(0).toUpperCase()}${name.slice(1)}Credentials`, {
+          description: `Credentials of ${name} (JSON, fields in the README "Payment providers"); set it from the provider's merchant console.`,
+        }),
+      ]),
+    );
+    for (const secret of [paymentSecret, carrierSecret, ...credentialSecrets.values()]) {
       acknowledge(secret, {
         'AwsSolutions-SMG4':
           'Webhook secrets are issued by the provider or carrier, not by us: rotation is their dashboard plus a second secret here (README, Security).',
@@ -213,7 +222,8 @@ export class OrdersStack extends Stack {
       functionEnvironment(needs, {
         tableName: table.tableName,
         stateMachineArn: machine.stateMachineArn,
-        paymentProvider: props.paymentProvider ?? 'sandbox',
+        paymentProviders: JSON.stringify(paymentRouting(props)),
+        providerCredentials: [...credentialSecrets].map(([name, secret]) => [`${name.toUpperCase()}_CREDENTIALS_ARN`, secret.secretArn]),
         carrier: props.carrier ?? 'sandbox',
         sandboxUrl,
         paymentWebhookSecret: ['PAYMENT_WEBHOOK_SECRET_ARN', paymentSecret.secretArn],
@@ -255,6 +265,7 @@ export class OrdersStack extends Stack {
       }
       if (needs.includes('paymentWebhookSecret')) paymentSecret.grantRead(fn);
       if (needs.includes('carrierWebhookSecret')) carrierSecret.grantRead(fn);
+      if (needs.includes('paymentProvider')) for (const secret of credentialSecrets.values()) secret.grantRead(fn);
     };
 
     const stage = new HttpStage(this, 'DefaultStage', {

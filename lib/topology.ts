@@ -195,7 +195,10 @@ export function workflowActions(id: string, needs: HttpFunction['needs'] = []): 
 export interface EnvironmentValues {
   tableName: string;
   stateMachineArn: string;
-  paymentProvider: string;
+  /** JSON: payment method -> provider (PAYMENT_PROVIDERS). */
+  paymentProviders: string;
+  /** Per real provider: [variable, value], `<PROVIDER>_CREDENTIALS_ARN` of its Secrets Manager secret. */
+  providerCredentials: [string, string][];
   carrier: string;
   sandboxUrl?: string;
   /** [variable, value]: `*_ARN` of a Secrets Manager secret on AWS, the secret itself locally. */
@@ -214,7 +217,7 @@ export function functionEnvironment(needs: HttpFunction['needs'] = [], values: E
     ...values.common,
     TABLE_NAME: values.tableName,
     ...(has('stateMachine') ? { STATE_MACHINE_ARN: values.stateMachineArn } : {}),
-    ...(has('paymentProvider') ? { PAYMENT_PROVIDER: values.paymentProvider } : {}),
+    ...(has('paymentProvider') ? { PAYMENT_PROVIDERS: values.paymentProviders, ...Object.fromEntries(values.providerCredentials) } : {}),
     ...(has('carrier') ? { CARRIER: values.carrier } : {}),
     ...((has('paymentProvider') || has('carrier') || has('sandbox')) && values.sandboxUrl ? { SANDBOX_URL: values.sandboxUrl } : {}),
     ...(has('paymentWebhookSecret') ? Object.fromEntries([values.paymentWebhookSecret]) : {}),

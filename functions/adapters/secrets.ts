@@ -1,6 +1,7 @@
 /**
- * Webhook signing secrets: from Secrets Manager on AWS (`<NAME>_ARN`), from the
- * environment locally (`<NAME>`). Fetched once per container.
+ * Secrets (webhook signing secrets, payment providers' credentials): from Secrets
+ * Manager on AWS (`<NAME>_ARN`), from the environment locally (`<NAME>`). Fetched
+ * once per container.
  */
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { secrets } from './aws-clients.js';
@@ -8,6 +9,10 @@ import { secrets } from './aws-clients.js';
 const cache = new Map<string, Promise<string>>();
 
 export function webhookSecret(name: 'PAYMENT_WEBHOOK_SECRET' | 'CARRIER_WEBHOOK_SECRET'): Promise<string> {
+  return secretValue(name);
+}
+
+export function secretValue(name: string): Promise<string> {
   let value = cache.get(name);
   if (!value) {
     value = load(name);

@@ -27,6 +27,8 @@ export interface Refund {
   status: 'PENDING' | 'SUCCEEDED' | 'FAILED';
   createdAt: string;
   completedAt: string | null;
+  /** Internal: when the provider accepted the request and answered "processing"; its notification completes it. */
+  submittedAt?: string | null;
 }
 
 export type PaymentStatus = 'PENDING' | 'SUCCEEDED' | 'PARTIALLY_REFUNDED' | 'REFUNDED' | 'FAILED' | 'CLOSED';
@@ -75,6 +77,18 @@ export function withRefundSucceeded(payment: Payment, refundId: string, now: str
     refundedAt: now,
     status: paidStatus({ amountMinor: payment.amountMinor, refundedMinor }),
   };
+}
+
+/** The payment once the provider refused or failed the refund `refundId`: nothing moved, an operator decides. */
+export function withRefundFailed(payment: Payment, refundId: string, now: string): Payment {
+  const refund = payment.refunds.find((r) => r.refundId === refundId);
+  if (!refund || refund.status !== 'PENDING') return payment;
+  return { ...payment, refunds: payment.refunds.map((r) => (r.refundId === refundId ? { ...r, status: 'FAILED' as const, completedAt: now } : r)) };
+}
+
+/** The payment once the provider accepted the refund `refundId` and will complete it later. */
+export function withRefundSubmitted(payment: Payment, refundId: string, now: string): Payment {
+  return { ...payment, refunds: payment.refunds.map((r) => (r.refundId === refundId && r.status === 'PENDING' ? { ...r, submittedAt: now } : r)) };
 }
 
 export function pendingRefunds(payment: Payment | null | undefined): Refund[] {

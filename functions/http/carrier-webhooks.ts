@@ -6,7 +6,7 @@ import { verifyStandardWebhook } from '../adapters/signatures.js';
 import { applyCarrierEvent } from '../services/lifecycle.js';
 import { logger } from '../shared/powertools.js';
 import { httpHandler, json, route } from './http-handler.js';
-import { parseWebhookBody } from './webhook-body.js';
+import { parseWebhookBody } from '../core/webhook-body.js';
 
 export const handler = httpHandler({
   'POST /webhooks/carriers/{carrier}': route({

@@ -37,6 +37,8 @@ export interface Request<B, Q, P> {
 export interface Reply {
   status: number;
   body?: unknown;
+  /** A body sent as is (a provider's own answer such as Alipay's `success`), with its content-type in `headers`. */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -149,7 +151,7 @@ export function httpHandler(routes: Record<string, Route>) {
     return {
       statusCode: reply.status,
       headers: { ...(reply.body !== undefined ? { 'content-type': 'application/json' } : {}), ...reply.headers },
-      body: reply.body !== undefined ? JSON.stringify(reply.body) : '',
+      body: reply.text ?? (reply.body !== undefined ? JSON.stringify(reply.body) : ''),
     };
   };
 

@@ -1,19 +1,24 @@
 /**
- * POST /webhooks/payments/{provider}: verify, record by event id, then act.
- * 200 only once the event is durably recorded; a duplicate id changes nothing.
+ * POST /webhooks/payments/{provider}: the provider's own scheme verifies the raw body
+ * first (functions/adapters/payments/<provider>.ts); the event is then recorded by the
+ * provider's id for it, then acted on. The provider's success answer is sent only once
+ * the event is durably recorded; a duplicate id changes nothing.
  */
 import { DomainError } from '../core/errors.js';
-import { providerParams, sandboxPaymentEvent } from '../core/schemas.js';
+import { providerParams } from '../core/schemas.js';
 import { markProcessed, recordEvent } from '../adapters/inbox.js';
-import { webhookSecret } from '../adapters/secrets.js';
-import { verifyStandardWebhook } from '../adapters/signatures.js';
-import { paymentProviderFromEnv } from '../adapters/payment-provider.js';
-import { applyPaymentEvent } from '../services/payments.js';
+import { paymentProvidersFromEnv, providerConfigured } from '../adapters/payments/registry.js';
+import type { PaymentProvider } from '../adapters/payments/provider.js';
+import { applyNotification } from '../services/payments.js';
 import { logger } from '../shared/powertools.js';
-import { httpHandler, json, route } from './http-handler.js';
-import { parseWebhookBody } from './webhook-body.js';
+import { httpHandler, route, type Reply } from './http-handler.js';
 
-const payments = paymentProviderFromEnv();
+const payments = paymentProvidersFromEnv();
+
+function answer(provider: PaymentProvider): Reply {
+  const { statusCode, contentType, body } = provider.notificationAnswer;
+  return { status: statusCode, ...(body !== undefined ? { text: body, headers: { 'content-type': contentType ?? 'text/plain' } } : {}) };
+}
 
 export const handler = httpHandler({
   'POST /webhooks/payments/{provider}': route({
@@ -21,22 +26,19 @@ export const handler = httpHandler({
     params: providerParams,
     readsRawBody: true,
     async handle({ params, rawBody, headers }) {
-      if (params.provider !== 'sandbox') {
-        // Stripe's scheme is not wired yet: refuse rather than accept unverified money events.
-        throw new DomainError('INVALID_SIGNATURE', `Webhooks from ${params.provider} are not enabled`);
+      // A provider this deployment has no credentials for cannot have signed anything.
+      if (!providerConfigured(params.provider)) throw new DomainError('INVALID_SIGNATURE', `Payments with ${params.provider} are not enabled here`);
+      const provider = payments.named(params.provider);
+      const notification = await provider.verifyNotification(rawBody, headers);
+      const source = `payments-${provider.name}`;
+      if (!(await recordEvent(source, notification.eventId, notification))) {
+        logger.info('duplicate payment notification ignored', { provider: provider.name, eventId: notification.eventId });
+        return answer(provider);
       }
-      const eventId = verifyStandardWebhook(await webhookSecret('PAYMENT_WEBHOOK_SECRET'), rawBody, headers);
-      const event = parseWebhookBody(sandboxPaymentEvent, rawBody);
-      const source = `payments-${params.provider}`;
-      if (!(await recordEvent(source, eventId, event))) {
-        logger.info('duplicate payment webhook ignored', { eventId, orderId: event.data.orderId });
-        return json(200, { received: true, duplicate: true });
-      }
-      const { paymentId, orderId, amountMinor, currency } = event.data;
-      const outcome = await applyPaymentEvent(orderId, { type: event.type, provider: params.provider, paymentId, amountMinor, currency }, payments);
-      await markProcessed(source, eventId, outcome);
-      logger.info('payment webhook applied', { eventId, orderId: event.data.orderId, type: event.type, outcome });
-      return json(200, { received: true });
+      const outcome = await applyNotification(notification, payments);
+      await markProcessed(source, notification.eventId, outcome);
+      logger.info('payment notification applied', { provider: provider.name, eventId: notification.eventId, kind: notification.kind, orderId: 'orderId' in notification ? notification.orderId : undefined, outcome });
+      return answer(provider);
     },
   }),
 });

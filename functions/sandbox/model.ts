@@ -9,6 +9,8 @@ import { ulid } from 'ulid';
 import { signStandardWebhook, splitSecrets } from '../adapters/signatures.js';
 
 export interface SandboxPayment {
+  /** Whose protocol the payment was made in: the sandbox's own, or a real provider's local stand-in. */
+  provider: string;
   paymentId: string;
   orderId: string;
   amountMinor: number;
@@ -37,6 +39,7 @@ export class AlreadyPaid extends ProviderRefusal {}
 export function newPayment(input: { orderId: string; amountMinor: number; currency: string }, baseUrl: string): SandboxPayment {
   const paymentId = `pay_${ulid()}`;
   return {
+    provider: 'sandbox',
     paymentId,
     orderId: input.orderId,
     amountMinor: input.amountMinor,

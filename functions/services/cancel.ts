@@ -13,7 +13,7 @@ import { DomainError } from '../core/errors.js';
 import { CANCELLABLE, CANCELLATION_REASONS, type CancellationReason, type Fulfilment, type OrderStatus } from '../core/order.js';
 import { cancellationDecision } from '../core/decisions.js';
 import { getOrder, transition, updateWhile, type StoredOrder } from '../adapters/orders.js';
-import { paymentProviderFromEnv, type PaymentProvider } from '../adapters/payment-provider.js';
+import { paymentProvidersFromEnv, type PaymentProviders } from '../adapters/payments/registry.js';
 import { closeOrApply } from './payments.js';
 import { settleRefunds } from './refunds.js';
 import { signalOpenTask } from './lifecycle.js';
@@ -32,7 +32,7 @@ export interface CancelRequest {
    * The order's payment provider: an unpaid order's payment is closed there before
    * the order is cancelled (API.md), so it can no longer be paid.
    */
-  payments?: PaymentProvider;
+  payments?: PaymentProviders;
 }
 
 export type CancelOutcome = 'cancelled' | 'already-cancelled' | 'not-cancellable';
@@ -84,7 +84,7 @@ export async function decideCancellation(orderId: string, request: CancelRequest
 
 /** The customer's (or an operator's) cancel: decided now, refunded by the compensation stage. */
 export async function requestCancellation(order: StoredOrder, reason: CancellationReason = 'CUSTOMER_CANCELLED'): Promise<StoredOrder> {
-  const { order: current, outcome } = await decideCancellation(order.orderId, { reason, from: CANCELLABLE, payments: paymentProviderFromEnv() });
+  const { order: current, outcome } = await decideCancellation(order.orderId, { reason, from: CANCELLABLE, payments: paymentProvidersFromEnv() });
   if (outcome === 'not-cancellable') {
     throw new DomainError('INVALID_STATE', `The order is ${current.status}; it can be cancelled only before it is packed`);
   }
@@ -133,7 +133,7 @@ function cancellableFor(reason: CancellationReason): readonly OrderStatus[] {
  */
 export async function compensate(orderId: string, failure: Failure | undefined): Promise<StoredOrder> {
   const reason = reasonFor(failure);
-  const payments = paymentProviderFromEnv();
+  const payments = paymentProvidersFromEnv();
   const { order, outcome } = await decideCancellation(orderId, { reason, from: cancellableFor(reason), payments });
   if (outcome === 'not-cancellable') {
     logger.warn('compensation found the order moved on; the workflow resumes', { orderId, status: order.status, reason });

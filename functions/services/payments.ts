@@ -7,7 +7,9 @@
  */
 import { paymentDecision, type PaymentReport } from '../core/decisions.js';
 import { getOrder, openOrderKeys, transition, updateWhile, type StoredOrder } from '../adapters/orders.js';
-import type { PaymentProvider } from '../adapters/payment-provider.js';
+import type { PaymentProviders } from '../adapters/payments/registry.js';
+import type { ProviderNotification, ProviderPayment } from '../adapters/payments/provider.js';
+import { completeRefund } from './refunds.js';
 import type { Payment } from '../core/money.js';
 import { settleRefunds } from './refunds.js';
 import { signalOpenTask } from './lifecycle.js';
@@ -18,7 +20,7 @@ export type PaymentOutcome = 'paid' | 'already-decided' | 'unknown-order' | 'ref
 
 const MAX_ATTEMPTS = 25;
 
-export async function applyPaymentEvent(orderId: string, report: PaymentReport, payments: PaymentProvider): Promise<PaymentOutcome> {
+export async function applyPaymentEvent(orderId: string, report: PaymentReport, payments: PaymentProviders): Promise<PaymentOutcome> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await backoff(attempt);
     const order = await getOrder(orderId);
@@ -86,14 +88,38 @@ export async function applyPaymentEvent(orderId: string, report: PaymentReport, 
 const CAPTURED: readonly string[] = ['SUCCEEDED', 'PARTIALLY_REFUNDED', 'REFUNDED'];
 
 /**
+ * A payment the payer approved and the merchant still has to capture (PayPal): captured
+ * only while the order awaits payment; otherwise it is left to expire at the provider,
+ * so no money is taken for an order that no longer wants it.
+ */
+export async function captureIfAwaited(orderId: string, paymentId: string, provider: string, payments: PaymentProviders): Promise<ProviderPayment | null> {
+  const order = await getOrder(orderId);
+  if (order?.status !== 'PENDING_PAYMENT' || order.payment?.paymentId !== paymentId) {
+    logger.warn('approved payment not captured: the order no longer awaits it', { orderId, paymentId, status: order?.status });
+    return null;
+  }
+  const adapter = payments.named(provider);
+  if (!adapter.capture) throw new Error(`provider ${provider} reported an approval but captures by itself`);
+  return adapter.capture(paymentId);
+}
+
+/** Applies what the provider holds for a payment as its notification would have been applied. */
+export async function applyHeld(orderId: string, payment: Pick<Payment, 'provider' | 'paymentId'>, held: ProviderPayment, payments: PaymentProviders): Promise<PaymentOutcome | null> {
+  const type = CAPTURED.includes(held.status) ? 'payment.succeeded' : held.status === 'FAILED' ? 'payment.failed' : null;
+  if (!type) return null;
+  return applyPaymentEvent(orderId, { type, provider: payment.provider, paymentId: payment.paymentId, amountMinor: held.amountMinor, currency: held.currency }, payments);
+}
+
+/**
  * Notifications get lost: asks the provider about the payment and, if it took the
  * money, applies that as the notification would have. True when it was paid.
  */
-export async function applyProviderRecord(orderId: string, payment: Payment, payments: PaymentProvider): Promise<boolean> {
-  const held = await payments.query(payment.paymentId);
+export async function applyProviderRecord(orderId: string, payment: Payment, payments: PaymentProviders): Promise<boolean> {
+  let held = await payments.named(payment.provider).query(payment.paymentId);
+  if (held?.status === 'AUTHORIZED') held = await captureIfAwaited(orderId, payment.paymentId, payment.provider, payments);
   if (!held || !CAPTURED.includes(held.status)) return false;
   logger.warn('payment found paid at the provider without its notification; applied', { orderId, paymentId: payment.paymentId });
-  await applyPaymentEvent(orderId, { type: 'payment.succeeded', provider: payment.provider, paymentId: payment.paymentId, amountMinor: held.amountMinor, currency: held.currency }, payments);
+  await applyHeld(orderId, payment, held, payments);
   return true;
 }
 
@@ -102,8 +128,8 @@ export async function applyProviderRecord(orderId: string, payment: Payment, pay
  * provider answers that it was paid first, that payment is applied instead. Closing
  * moves no money and is idempotent, so it may come before the decision that records it.
  */
-export async function closeOrApply(orderId: string, payment: Payment, payments: PaymentProvider): Promise<'closed' | 'paid'> {
-  if (payment.status === 'CLOSED' || (await payments.close(payment.paymentId)) === 'closed') return 'closed';
+export async function closeOrApply(orderId: string, payment: Payment, payments: PaymentProviders): Promise<'closed' | 'paid'> {
+  if (payment.status === 'CLOSED' || (await payments.named(payment.provider).close(payment.paymentId)) === 'closed') return 'closed';
   if (!(await applyProviderRecord(orderId, payment, payments))) throw new Error(`the provider refused to close payment ${payment.paymentId} but holds no capture`);
   return 'paid';
 }
@@ -113,7 +139,7 @@ export async function closeOrApply(orderId: string, payment: Payment, payments: 
  * before the payment was recorded on it: closed there and recorded CLOSED; if it was
  * paid meanwhile, it is applied (the order being cancelled, it is owed back as late).
  */
-export async function withdrawUnrecordedPayment(orderId: string, payment: Payment, payments: PaymentProvider): Promise<void> {
+export async function withdrawUnrecordedPayment(orderId: string, payment: Payment, payments: PaymentProviders): Promise<void> {
   if ((await closeOrApply(orderId, payment, payments)) === 'paid') return;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await backoff(attempt);
@@ -122,4 +148,21 @@ export async function withdrawUnrecordedPayment(orderId: string, payment: Paymen
     if (await updateWhile(orderId, [order.status], { payment: { ...payment, status: 'CLOSED' } }, { expectVersion: order.version })) return;
   }
   throw new Error(`the closed payment of ${orderId} could not be recorded; will be retried`);
+}
+
+/** A verified provider notification, applied: what it reports decides, as any report does. */
+export async function applyNotification(notification: ProviderNotification, payments: PaymentProviders): Promise<string> {
+  switch (notification.kind) {
+    case 'payment':
+      return applyPaymentEvent(notification.orderId, notification.report, payments);
+    case 'approved': {
+      const { orderId, paymentId } = notification;
+      const held = await captureIfAwaited(orderId, paymentId, notification.provider, payments);
+      return (held && (await applyHeld(orderId, { provider: notification.provider, paymentId }, held, payments))) ?? 'not-captured';
+    }
+    case 'refund':
+      return (await completeRefund(notification.orderId, notification.paymentId, notification.refundId, notification.state)) ? `refund-${notification.state.toLowerCase()}` : 'refund-already-recorded';
+    case 'ignored':
+      return `ignored ${notification.eventType}`;
+  }
 }

@@ -11,7 +11,7 @@ import { deadlines } from '../core/config.js';
 import { FINAL_STATUSES, type OrderStatus } from '../core/order.js';
 import { listOpenOrders } from '../adapters/orders.js';
 import { describeOrderWorkflow, startOrderWorkflow } from '../adapters/workflow.js';
-import { paymentProviderFromEnv, type PaymentProvider } from '../adapters/payment-provider.js';
+import { paymentProvidersFromEnv, type PaymentProviders } from '../adapters/payments/registry.js';
 import { owedRefunds, settleRefunds } from './refunds.js';
 import { applyProviderRecord } from './payments.js';
 import { logger, metrics } from '../shared/powertools.js';
@@ -33,15 +33,17 @@ export async function reconcile(
   const before = new Date(now.getTime() - graceSeconds * 1000).toISOString();
   const orders = await listOpenOrders(before);
   const report: ReconcileReport = { checked: orders.length, repaired: [], stranded: [] };
-  let provider: PaymentProvider | undefined;
-  const payments = () => (provider ??= paymentProviderFromEnv());
+  const resendBefore = new Date(now.getTime() - querySeconds * 1000).toISOString();
+  let providers: PaymentProviders | undefined;
+  const payments = () => (providers ??= paymentProvidersFromEnv());
 
   for (const order of orders) {
     if (FINAL_STATUSES.includes(order.status)) {
-      // A final order is still in the index only while it owes a refund: carry it out.
-      if (owedRefunds(order).length) {
+      // A final order is still in the index only while a refund is pending: carry it
+      // out, or ask again (same idempotency key) about one the provider left processing.
+      if (owedRefunds(order, resendBefore).length) {
         try {
-          await settleRefunds(order, payments());
+          await settleRefunds(order, payments(), resendBefore);
           report.repaired.push({ orderId: order.orderId, action: 'completed-owed-refunds' });
         } catch (error) {
           report.stranded.push({ orderId: order.orderId, status: order.status, problem: `refund owed, provider refused or failed: ${(error as Error).message}` });

@@ -1,11 +1,11 @@
 /** Payment stage: create the payment with the provider and wait for its webhook. */
 import { recordTask, getOrder } from '../adapters/orders.js';
-import { paymentProviderFromEnv } from '../adapters/payment-provider.js';
+import { paymentProvidersFromEnv } from '../adapters/payments/registry.js';
 import { settle } from '../services/lifecycle.js';
 import { withdrawUnrecordedPayment } from '../services/payments.js';
 import { stageWorker } from './stage-worker.js';
 
-const payments = paymentProviderFromEnv();
+const payments = paymentProvidersFromEnv();
 
 export const handler = stageWorker('payment', {
   async awaitPayment({ orderId, taskToken }) {
@@ -17,7 +17,7 @@ export const handler = stageWorker('payment', {
     }
     // Idempotent per order at the provider: a redelivered message gets the same payment.
     const created = order.payment ?? {
-      ...(await payments.createPayment({ orderId, amountMinor: order.totalMinor, currency: order.currency, method: order.paymentMethod })),
+      ...(await payments.forMethod(order.paymentMethod).createPayment({ orderId, amountMinor: order.totalMinor, currency: order.currency, method: order.paymentMethod })),
       status: 'PENDING' as const,
       amountMinor: order.totalMinor,
       currency: order.currency,

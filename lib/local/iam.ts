@@ -27,6 +27,12 @@ export interface LocalPolicy {
 /** The secrets' names, as the CDK stack names them. */
 export const SECRET_NAMES = { paymentWebhookSecret: 'PaymentWebhookSecret', carrierWebhookSecret: 'CarrierWebhookSecret' } as const;
 
+/** A payment provider's credentials secret, as the CDK stack names it (StripeCredentials, ...). */
+export function credentialsSecretName(provider: string): string {
+  return `${provider.charAt(0).toUpperCase()}${provider.slice(1)}Credentials`;
+}
+export const REAL_PROVIDERS = ['alipay', 'wechatpay', 'paypal', 'stripe'] as const;
+
 /** What the CDK stack's `grantSendMessages` and `grantConsumeMessages` allow. */
 const SEND = ['SendMessage', 'GetQueueAttributes', 'GetQueueUrl'];
 const CONSUME = ['ReceiveMessage', 'ChangeMessageVisibility', 'GetQueueUrl', 'DeleteMessage', 'GetQueueAttributes'];
@@ -52,9 +58,11 @@ export function policiesFromTopology(revoke: Revocations = {}): Map<string, Loca
       const sqs = new Map(
         spec.needs?.includes('stageQueues') ? stageQueues.flatMap((q) => [[q.id, allowed(SEND)] as const, [`${q.id}-dlq`, allowed(CONSUME)] as const]) : [],
       );
-      const secrets = new Set(
-        (['paymentWebhookSecret', 'carrierWebhookSecret'] as const).filter((need) => spec.needs?.includes(need)).map((need) => SECRET_NAMES[need]),
-      );
+      const secrets = new Set([
+        ...(['paymentWebhookSecret', 'carrierWebhookSecret'] as const).filter((need) => spec.needs?.includes(need)).map((need) => SECRET_NAMES[need]),
+        // Whoever talks to providers reads their credentials (and only they do).
+        ...(spec.needs?.includes('paymentProvider') ? REAL_PROVIDERS.map(credentialsSecretName) : []),
+      ]);
       return [spec.id, { dynamodb, indexes: new Set(spec.table?.indexes ?? []), states, sqs, secrets }];
     }),
   );

@@ -24,6 +24,14 @@ import {
 
 export { ProviderRefusal, type SandboxPayment, type SandboxShipment, type WebhookDelivery } from '../../functions/sandbox/model.js';
 
+/** Sends a payment's notification in its provider's own format (a stand-in registers one per provider). */
+export type Notifier = (payment: SandboxPayment, outcome: Outcome, webhookId?: string) => Promise<WebhookDelivery>;
+
+/**
+ * Also the ledger of every provider stand-in (lib/local/providers): they speak their
+ * provider's protocol over the same payments, so the sandbox routes and the tests
+ * drive and inspect every provider alike.
+ */
 export class Sandbox {
   readonly payments = new Map<string, SandboxPayment>();
   readonly shipments = new Map<string, SandboxShipment>();
@@ -50,10 +58,17 @@ export class Sandbox {
   /** While true, the provider refuses to create payments (an outage), to exercise retries and DLQs. */
   paymentsDown = false;
 
-  createPayment(input: { orderId: string; amountMinor: number; currency: string }): SandboxPayment {
+  private readonly notifiers = new Map<string, Notifier>();
+
+  registerNotifier(provider: string, notifier: Notifier): void {
+    this.notifiers.set(provider, notifier);
+  }
+
+  /** A new payment at the sandbox, or at a stand-in (`as`: its provider, id and checkout URL). */
+  createPayment(input: { orderId: string; amountMinor: number; currency: string }, as?: Pick<SandboxPayment, 'provider' | 'paymentId' | 'checkoutUrl'>): SandboxPayment {
     const existing = this.paymentOf(input.orderId);
     if (existing) return existing;
-    const payment = newPayment(input, this.baseUrl);
+    const payment = { ...newPayment(input, this.baseUrl), ...as };
     this.payments.set(payment.paymentId, payment);
     this.paymentsByOrder.set(input.orderId, payment.paymentId);
     return payment;
@@ -108,6 +123,8 @@ export class Sandbox {
   async notifyPayment(paymentId: string, outcome: Outcome, webhookId?: string): Promise<WebhookDelivery | undefined> {
     const payment = this.payments.get(paymentId);
     if (!payment) return undefined;
+    const notifier = this.notifiers.get(payment.provider);
+    if (notifier) return notifier(payment, outcome, webhookId);
     return deliver(`${this.baseUrl}/webhooks/payments/sandbox`, this.secrets.payment, paymentNotification(payment, outcome), webhookId);
   }
 

@@ -14,10 +14,12 @@ import { startEventSource } from './event-source.js';
 import { startGateway, type GatewayRoute } from './gateway.js';
 import { createIssuer, type LocalIssuer } from './issuer.js';
 import { bundleFunctions, isolatedFunction, type IsolatedFunction } from './isolated-function.js';
-import { accessDenied, callerOf, dynamoCheck, LOCAL_FUNCTION_KEY_PREFIX, policiesFromTopology, SECRET_NAMES, sqsCheck, startPolicyProxy, type Revocations } from './iam.js';
+import { accessDenied, callerOf, credentialsSecretName, dynamoCheck, LOCAL_FUNCTION_KEY_PREFIX, policiesFromTopology, SECRET_NAMES, sqsCheck, startPolicyProxy, type Revocations } from './iam.js';
 import { startSecretsManager } from './secrets-manager.js';
 import { freePort } from './ports.js';
 import { Sandbox } from './sandbox.js';
+import { DEFAULT_METHOD_PROVIDERS } from '../../functions/adapters/payments/provider.js';
+import { startPaymentStandIns, type PaymentStandIns } from './providers/index.js';
 import { startStepFunctionsServer, type StepFunctionsServer } from './stepfunctions-server.js';
 
 export const DEFAULT_SECRETS = {
@@ -46,7 +48,10 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   url: string;
+  /** The sandbox provider and carrier, and the ledger of every provider stand-in. */
   sandbox: Sandbox;
+  /** The real providers' stand-ins (their keys, to sign and forge notifications in tests). */
+  providers: PaymentStandIns;
   issuer: LocalIssuer;
   sqs: SQSClient;
   stepFunctions: StepFunctionsServer;
@@ -137,6 +142,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     // During a rotation several secrets are configured; the sandbox signs with the newest (deliver picks it).
     const sandbox = new Sandbox(url, { payment: process.env.PAYMENT_WEBHOOK_SECRET!, carrier: process.env.CARRIER_WEBHOOK_SECRET! });
+    const providers = await startPaymentStandIns(sandbox, url);
+    stoppers.push(() => providers.stop());
 
     // Each function runs isolated, with the environment the CDK stack gives it (from the
     // same topology) plus what Lambda itself sets: region, endpoints and its own identity.
@@ -145,7 +152,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The webhook secrets, read by ARN from the local Secrets Manager as on AWS.
     const secretsManager = await startSecretsManager({
       region,
-      secrets: { [SECRET_NAMES.paymentWebhookSecret]: process.env.PAYMENT_WEBHOOK_SECRET!, [SECRET_NAMES.carrierWebhookSecret]: process.env.CARRIER_WEBHOOK_SECRET! },
+      secrets: {
+        [SECRET_NAMES.paymentWebhookSecret]: process.env.PAYMENT_WEBHOOK_SECRET!,
+        [SECRET_NAMES.carrierWebhookSecret]: process.env.CARRIER_WEBHOOK_SECRET!,
+        ...Object.fromEntries(Object.entries(providers.credentials).map(([name, json]) => [credentialsSecretName(name), json])),
+      },
       authorize(authorization, name, arn) {
         const caller = callerOf(authorization);
         return caller && !policies.get(caller)?.secrets.has(name) ? accessDenied('secretsmanager', caller, 'GetSecretValue', arn) : null;
@@ -155,7 +166,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const values: EnvironmentValues = {
       tableName,
       stateMachineArn: stepFunctions.stateMachineArn,
-      paymentProvider: 'sandbox',
+      // Every method to its real provider's stand-in unless the settings route it elsewhere (API.md).
+      paymentProviders: process.env.PAYMENT_PROVIDERS ?? JSON.stringify(DEFAULT_METHOD_PROVIDERS),
+      providerCredentials: Object.keys(providers.credentials).map((name) => [`${name.toUpperCase()}_CREDENTIALS_ARN`, secretsManager.arns[credentialsSecretName(name)]!]),
       carrier: 'sandbox',
       sandboxUrl: url,
       paymentWebhookSecret: ['PAYMENT_WEBHOOK_SECRET_ARN', secretsManager.arns[SECRET_NAMES.paymentWebhookSecret]!],
@@ -230,6 +243,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     return {
       url,
       sandbox,
+      providers,
       issuer,
       sqs,
       stepFunctions,

@@ -26,7 +26,8 @@ describe('the CDK stack', () => {
     const synth = (props: ConstructorParameters<typeof OrdersStack>[2]) => () => new OrdersStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad', props);
     expect(synth({})).toThrow(/-c sandbox=true deploys one with the API/);
     expect(synth({ sandboxUrl: 'http://sandbox.example' })).toThrow(/must be an https URL/);
-    expect(synth({ sandboxUrl: SANDBOX_URL, paymentProvider: 'stripe' })).toThrow(/paymentProvider "stripe" is not one of: sandbox/);
+    expect(synth({ sandboxUrl: SANDBOX_URL, paymentProviders: { card: 'visa' } })).toThrow(/card -> "visa" is not one of/);
+    expect(synth({ sandboxUrl: SANDBOX_URL, paymentProviders: { cash: 'sandbox' } })).toThrow(/"cash" is not a payment method/);
     expect(synth({ sandboxUrl: SANDBOX_URL, corsOrigins: ['https://shop.example.com/path'] })).toThrow(/is not an origin/);
     expect(synth({ sandboxUrl: SANDBOX_URL, callbackUrls: ['http://evil.example/cb'] })).toThrow(/must be https/);
     expect(synth({ sandboxUrl: SANDBOX_URL, deadlines: { PAYMENT_TIMEOUT_SECONDS: 0 } })).toThrow(/PAYMENT_TIMEOUT_SECONDS must be a whole number/);

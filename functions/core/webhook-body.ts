@@ -1,7 +1,7 @@
 /** Parses a verified webhook body against its schema; a body that verifies but does not parse is a 400. */
 import type { z } from 'zod';
-import { DomainError } from '../core/errors.js';
-import { issuesToErrors } from '../core/schemas.js';
+import { DomainError } from './errors.js';
+import { issuesToErrors } from './schemas.js';
 
 export function parseWebhookBody<T>(schema: z.ZodType<T>, rawBody: string): T {
   let value: unknown;

@@ -1,0 +1,110 @@
+/**
+ * Payment providers behind one interface (API.md "Payment providers and their
+ * webhooks"). One implementation per outside system, each in this folder; the
+ * services decide, these only speak the provider's protocol. Every money-moving call
+ * carries an idempotency key derived from the order or the refund.
+ */
+import type { PaymentReport } from '../../core/decisions.js';
+
+export const PROVIDER_NAMES = ['sandbox', 'alipay', 'wechatpay', 'paypal', 'stripe'] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+export const PAYMENT_METHODS = ['card', 'alipay', 'wechat_pay', 'paypal'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+/** API.md's routing of payment methods to providers, unless a deployment says otherwise. */
+export const DEFAULT_METHOD_PROVIDERS: Record<PaymentMethod, ProviderName> = {
+  card: 'stripe',
+  alipay: 'alipay',
+  wechat_pay: 'wechatpay',
+  paypal: 'paypal',
+};
+
+export interface CreatedPayment {
+  provider: ProviderName;
+  paymentId: string;
+  /** Where the customer pays: always an absolute URL (API.md). */
+  checkoutUrl: string;
+}
+
+export interface RefundRequest {
+  orderId: string;
+  paymentId: string;
+  refundId: string;
+  amountMinor: number;
+  /** The payment's whole captured amount (WeChat Pay asks for it with every refund). */
+  paymentAmountMinor: number;
+  currency: string;
+}
+
+/** What the provider says of a refund it was asked for. */
+export type RefundState = 'SUCCEEDED' | 'PENDING' | 'FAILED';
+
+/** What the provider holds for a payment (its own record, asked when a notification may have been lost). */
+export interface ProviderPayment {
+  /** AUTHORIZED: the payer approved and the merchant still has to capture (PayPal). */
+  status: 'PENDING' | 'AUTHORIZED' | 'SUCCEEDED' | 'FAILED' | 'PARTIALLY_REFUNDED' | 'REFUNDED' | 'CLOSED';
+  amountMinor: number;
+  currency: string;
+}
+
+/** A notification, verified and parsed. `eventId` is the provider's own id for it (the inbox key). */
+export type ProviderNotification =
+  | { kind: 'payment'; eventId: string; orderId: string; report: PaymentReport }
+  /** The payer approved; the merchant captures (PayPal's CHECKOUT.ORDER.APPROVED). */
+  | { kind: 'approved'; eventId: string; orderId: string; paymentId: string; provider: ProviderName }
+  | { kind: 'refund'; eventId: string; orderId: string; paymentId: string; refundId: string; state: Exclude<RefundState, 'PENDING'> }
+  /** A verified event this system has no use for (answered with success so the provider stops resending). */
+  | { kind: 'ignored'; eventId: string; eventType: string };
+
+/** The answer a provider expects once a notification is recorded. */
+export interface NotificationAnswer {
+  statusCode: number;
+  contentType?: string;
+  body?: string;
+}
+
+export interface PaymentProvider {
+  readonly name: ProviderName;
+  /** Idempotent per order: asking twice for the same order returns the same payment. */
+  createPayment(input: { orderId: string; amountMinor: number; currency: string; method: string }): Promise<CreatedPayment>;
+  /**
+   * Verifies a notification over its raw body and headers with the provider's own
+   * scheme, then parses it. Throws DomainError INVALID_SIGNATURE (forged, stale) or
+   * VALIDATION_ERROR (verified but unreadable); never returns an unverified event.
+   */
+  verifyNotification(rawBody: string, headers: Record<string, string | undefined>): Promise<ProviderNotification>;
+  readonly notificationAnswer: NotificationAnswer;
+  /** The provider's record of the payment, or null when it has none. */
+  query(paymentId: string): Promise<ProviderPayment | null>;
+  /** Captures an approved payment (PayPal); idempotent per payment. Others capture by themselves. */
+  capture?(paymentId: string): Promise<ProviderPayment>;
+  /** Closes an unpaid payment so it can no longer be paid; 'already-paid' when it was paid first. Idempotent. */
+  close(paymentId: string): Promise<'closed' | 'already-paid'>;
+  /**
+   * Refunds `amountMinor` of a captured payment. Idempotent per `refundId` (sent as
+   * the provider's idempotency key): asking twice moves money once.
+   */
+  refund(input: RefundRequest): Promise<RefundState>;
+}
+
+/** The payment id this system gives an order's payment where the provider lets the merchant choose (Alipay, WeChat Pay). */
+export function merchantPaymentId(orderId: string): string {
+  return orderId.replace(/^ord_/, 'pay_');
+}
+
+export function orderIdOfMerchantPaymentId(paymentId: string): string | null {
+  return /^pay_[0-9A-HJKMNP-TV-Z]{26}$/.test(paymentId) ? paymentId.replace(/^pay_/, 'ord_') : null;
+}
+
+/** A provider's answer that is neither success nor a refusal we understand: the caller retries. */
+export class ProviderError extends Error {}
+
+/** fetch with a deadline, throwing ProviderError on transport failure. */
+export async function providerFetch(url: string, init: RequestInit & { timeoutMs?: number }): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs ?? 8000) });
+  } catch (error) {
+    throw new ProviderError(`${new URL(url).host} could not be reached: ${(error as Error).message}`);
+  }
+}

@@ -1,0 +1,24 @@
+/**
+ * Every real payment provider's local stand-in, each on its own port with keys made
+ * at start, over the shared ledger. The adapters get the matching credentials through
+ * the local Secrets Manager, exactly as an operator would configure them on AWS.
+ */
+import type { ProviderName } from '../../../functions/adapters/payments/provider.js';
+import type { Sandbox } from '../sandbox.js';
+import { startStripeStandIn } from './stripe.js';
+
+export type RealProvider = Exclude<ProviderName, 'sandbox'>;
+
+export async function startPaymentStandIns(ledger: Sandbox, apiUrl: string) {
+  const stripe = await startStripeStandIn(ledger, apiUrl);
+  const all = { stripe };
+  return {
+    ...all,
+    credentials: Object.fromEntries(Object.entries(all).map(([name, standIn]) => [name, JSON.stringify(standIn.credentials)])) as Partial<Record<RealProvider, string>>,
+    async stop() {
+      await Promise.all(Object.values(all).map((standIn) => standIn.server.stop()));
+    },
+  };
+}
+
+export type PaymentStandIns = Awaited<ReturnType<typeof startPaymentStandIns>>;
