@@ -17,7 +17,7 @@ export const handler = stageWorker('payment', {
     }
     // Idempotent per order at the provider: a redelivered message gets the same payment.
     const created = order.payment ?? {
-      ...(await payments.forMethod(order.paymentMethod).createPayment({ orderId, amountMinor: order.totalMinor, currency: order.currency, method: order.paymentMethod })),
+      ...(await payments.forMethod(order.paymentMethod).createPayment({ orderId, amountMinor: order.totalMinor, currency: order.currency, method: order.paymentMethod, expiresAt: order.paymentDeadline })),
       status: 'PENDING' as const,
       amountMinor: order.totalMinor,
       currency: order.currency,

@@ -101,6 +101,8 @@ export interface GatewayOptions {
   throttling: { default: Throttle; routes: Record<string, Throttle> };
   issuer: LocalIssuer;
   sandbox: Sandbox;
+  /** Opens a payment's checkout page as its customer would (page-pay trades exist from then on). */
+  openCheckout?: (paymentId: string) => Promise<void>;
   log: (line: string) => void;
 }
 
@@ -256,6 +258,8 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
       if ((action === 'succeed' || action === 'fail') && sandbox.payments.has(paymentId) && !sandbox.payable(paymentId)) {
         return problem(res, 409, 'INVALID_STATE', 'Payment closed', 'The merchant closed this payment: it can no longer be paid'), true;
       }
+      // A page-pay checkout (Alipay) exists at the provider once the customer opens it: open it, as they would.
+      if ((action === 'succeed' || action === 'fail') && !sandbox.payments.has(paymentId)) await options.openCheckout?.(paymentId);
       if (action === 'succeed' || action === 'fail') {
         const input = json() as { amountMinor?: number; currency?: string; notify?: boolean };
         const delivery = await sandbox.settlePayment(paymentId, action, input, input.notify !== false);

@@ -18,7 +18,7 @@ import { accessDenied, callerOf, credentialsSecretName, dynamoCheck, LOCAL_FUNCT
 import { startSecretsManager } from './secrets-manager.js';
 import { freePort } from './ports.js';
 import { Sandbox } from './sandbox.js';
-import { DEFAULT_METHOD_PROVIDERS } from '../../functions/adapters/payments/provider.js';
+import { DEFAULT_METHOD_PROVIDERS, orderIdOfMerchantPaymentId } from '../../functions/adapters/payments/provider.js';
 import { startPaymentStandIns, type PaymentStandIns } from './providers/index.js';
 import { startStepFunctionsServer, type StepFunctionsServer } from './stepfunctions-server.js';
 
@@ -58,6 +58,16 @@ export interface LocalStack {
   queues: Record<string, { url: string; arn: string; dlqUrl: string; dlqArn: string }>;
   endpoints: { dynamodb: string; sqs: string; sfn: string; secretsManager: string };
   stop(): Promise<void>;
+}
+
+/** The customer opens the checkout page of the order whose payment this is (read as an operator would, by the order's id). */
+async function openCheckout(paymentId: string): Promise<void> {
+  const orderId = orderIdOfMerchantPaymentId(paymentId);
+  if (!orderId) return;
+  // Imported late: the adapter reads TABLE_NAME when loaded, which the stack sets at start.
+  const { getOrder } = await import('../../functions/adapters/orders.js');
+  const url = (await getOrder(orderId))?.payment?.checkoutUrl;
+  if (url?.startsWith('http')) await fetch(url, { signal: AbortSignal.timeout(5000) }).then((r) => r.arrayBuffer());
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -237,7 +247,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Every function loaded before the stack says it is ready (a warm start, as after the
     // first request on AWS); a function that cannot load fails the start, with its error.
     await Promise.all(functions.map((fn) => fn.warm()));
-    const gateway = await startGateway({ port, routes, issuer, sandbox, log, throttling: options.throttling ?? throttling });
+    const gateway = await startGateway({ port, routes, issuer, sandbox, log, throttling: options.throttling ?? throttling, openCheckout });
     stoppers.push(() => gateway.stop());
 
     return {

@@ -5,14 +5,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { PaymentStandIns } from '../../lib/local/providers/index.js';
 import type { NotificationOptions } from '../../lib/local/providers/server.js';
 import { eventually, useLocalStack, type Api } from '../helpers/local-stack.js';
 import { ADDRESS, deliver, getOrder, pickAndShip, product, stockSettles, waitForRefunded, waitForStatus } from '../helpers/shop.js';
 
 const api = useLocalStack({ env: { PAYMENT_TIMEOUT_SECONDS: '5', RECONCILE_PAYMENT_QUERY_SECONDS: '3600' } });
 
-const PROVIDERS = [{ method: 'card', provider: 'stripe' }] as const;
+const PROVIDERS = [
+  { method: 'card', provider: 'stripe' },
+  { method: 'alipay', provider: 'alipay' },
+] as const;
 
 async function order(api: Api, customer: string, method: string, sku: string, quantity = 1) {
   const reply = await api.request('POST', '/orders', {
@@ -25,6 +27,8 @@ async function order(api: Api, customer: string, method: string, sku: string, qu
     const current = await getOrder(api, customer, reply.body.orderId);
     return current.payment ? current : null;
   }, 20_000, 'the payment to be created');
+  // The customer opens the checkout page (a page-pay trade exists at the provider from then on).
+  if (paid.payment.checkoutUrl.startsWith('http')) expect((await fetch(paid.payment.checkoutUrl)).status).toBe(200);
   return { orderId: reply.body.orderId as string, payment: paid.payment };
 }
 
@@ -34,8 +38,8 @@ async function post(api: Api, provider: string, signed: { rawBody: string; heade
 }
 
 function notification(api: Api, provider: string, paymentId: string, outcome: 'succeed' | 'fail', options?: NotificationOptions) {
-  const standIn = api.stack.providers[provider as keyof PaymentStandIns] as { paymentNotification: Function };
-  return standIn.paymentNotification(api.stack.sandbox.payments.get(paymentId)!, outcome, options) as { rawBody: string; headers: Record<string, string> };
+  const standIn = api.stack.providers.get(provider)!;
+  return standIn.paymentNotification(api.stack.sandbox.payments.get(paymentId)!, outcome, options);
 }
 
 describe.each(PROVIDERS)('$provider ($method)', ({ method, provider }) => {
@@ -126,7 +130,8 @@ describe.each(PROVIDERS)('$provider ($method)', ({ method, provider }) => {
     expect([stale.status, stale.body.code]).toEqual([401, 'INVALID_SIGNATURE']);
     // A genuine notification whose body was altered in transit no longer verifies.
     const genuine = notification(api, provider, payment.paymentId, 'succeed');
-    const tampered = await post(api, provider, { ...genuine, rawBody: genuine.rawBody.replace('1999', '1') });
+    const tampered = await post(api, provider, { ...genuine, rawBody: genuine.rawBody.replace('1999', '1').replace('19.99', '0.01') });
+    expect(tampered.status === 401 && genuine.rawBody !== genuine.rawBody.replace('1999', '1').replace('19.99', '0.01')).toBe(true);
     expect([tampered.status, tampered.body.code]).toEqual([401, 'INVALID_SIGNATURE']);
     const unchanged = await getOrder(api, customer, orderId);
     expect(unchanged).toMatchObject({ status: 'PENDING_PAYMENT', payment: { status: 'PENDING', paidAt: null } });

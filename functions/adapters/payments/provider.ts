@@ -66,8 +66,12 @@ export interface NotificationAnswer {
 
 export interface PaymentProvider {
   readonly name: ProviderName;
-  /** Idempotent per order: asking twice for the same order returns the same payment. */
-  createPayment(input: { orderId: string; amountMinor: number; currency: string; method: string }): Promise<CreatedPayment>;
+  /**
+   * Idempotent per order: asking twice for the same order returns the same payment.
+   * `expiresAt` (the payment deadline) is passed on where the provider can expire the
+   * checkout itself, so a page left open cannot take money after the deadline.
+   */
+  createPayment(input: { orderId: string; amountMinor: number; currency: string; method: string; expiresAt: string }): Promise<CreatedPayment>;
   /**
    * Verifies a notification over its raw body and headers with the provider's own
    * scheme, then parses it. Throws DomainError INVALID_SIGNATURE (forged, stale) or

@@ -5,6 +5,7 @@
  */
 import { sandboxPaymentProvider } from './sandbox.js';
 import { stripeProvider } from './stripe.js';
+import { alipayProvider } from './alipay.js';
 import { DEFAULT_METHOD_PROVIDERS, PROVIDER_NAMES, type PaymentProvider, type ProviderName } from './provider.js';
 
 export interface PaymentProviders {
@@ -21,6 +22,8 @@ function build(name: ProviderName): PaymentProvider {
     }
     case 'stripe':
       return stripeProvider();
+    case 'alipay':
+      return alipayProvider();
     default:
       throw new Error(`Payment provider "${name}" is not built yet`);
   }

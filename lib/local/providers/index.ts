@@ -5,15 +5,23 @@
  */
 import type { ProviderName } from '../../../functions/adapters/payments/provider.js';
 import type { Sandbox } from '../sandbox.js';
+import type { PaymentStandIn } from './server.js';
 import { startStripeStandIn } from './stripe.js';
+import { startAlipayStandIn } from './alipay.js';
 
 export type RealProvider = Exclude<ProviderName, 'sandbox'>;
 
 export async function startPaymentStandIns(ledger: Sandbox, apiUrl: string) {
-  const stripe = await startStripeStandIn(ledger, apiUrl);
-  const all = { stripe };
+  const all = {
+    stripe: await startStripeStandIn(ledger, apiUrl),
+    alipay: await startAlipayStandIn(ledger, apiUrl),
+  };
   return {
     ...all,
+    /** A stand-in by its provider's name. */
+    get(name: string): PaymentStandIn | undefined {
+      return (all as Record<string, PaymentStandIn>)[name];
+    },
     credentials: Object.fromEntries(Object.entries(all).map(([name, standIn]) => [name, JSON.stringify(standIn.credentials)])) as Partial<Record<RealProvider, string>>,
     async stop() {
       await Promise.all(Object.values(all).map((standIn) => standIn.server.stop()));

@@ -72,6 +72,12 @@ export async function startStripeStandIn(ledger: Sandbox, apiUrl: string) {
     event(outcome === 'succeed' ? 'checkout.session.completed' : 'checkout.session.async_payment_failed', session(payment), options);
 
   function handle(request: StandInRequest): StandInReply {
+    // The hosted checkout page the customer opens (no API key: it is the customer's browser).
+    if (request.method === 'GET' && request.path.startsWith('/c/pay/')) {
+      const payment = ledger.payments.get(request.path.slice('/c/pay/'.length));
+      if (!payment) return { status: 404, body: 'No such checkout session' };
+      return { status: 200, headers: { 'content-type': 'text/html' }, body: `<h1>Stripe Checkout (local stand-in)</h1><p>${payment.paymentId}: ${payment.amountMinor} ${payment.currency}</p>` };
+    }
     if (request.headers.authorization !== `Bearer ${secretKey}`) return error(401, 'Invalid API Key provided');
     const form = parseForm(request.body);
     const segments = request.path.split('/').filter(Boolean);
