@@ -58,7 +58,7 @@ export async function decideCancellation(orderId: string, request: CancelRequest
     // An unpaid order's payment is closed at the provider first (once), so it can no longer be paid.
     const unpaid = order.status === 'PENDING_PAYMENT' && order.payment && !order.payment.paidAt ? order.payment : null;
     if (unpaid && request.payments && !closedHere) {
-      if ((await closeOrApply(orderId, unpaid, request.payments)) === 'paid') continue; // decide again from the paid order
+      if ((await closeOrApply(orderId, unpaid, request.payments)) === 'applied') continue; // decide again from the paid (or failed) order
       closedHere = true;
     }
     const decision = cancellationDecision(order, new Date().toISOString(), request.missing, closedHere && !!unpaid);

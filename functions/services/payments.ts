@@ -124,14 +124,23 @@ export async function applyProviderRecord(orderId: string, payment: Payment, pay
 }
 
 /**
- * Closes an unpaid payment at the provider, so it can no longer be paid. If the
- * provider answers that it was paid first, that payment is applied instead. Closing
- * moves no money and is idempotent, so it may come before the decision that records it.
+ * Before an unpaid payment is given up, the provider is asked (API.md): a payment made
+ * or failed whose notification was lost is applied as that notification would have
+ * been ('applied': decide again from the order as it now is). Otherwise the payment is
+ * closed at the provider, so it can no longer be paid; if the provider answers that it
+ * was paid first, that payment is applied instead. Asking and closing move no money
+ * and are idempotent, so they may come before the decision that records them.
  */
-export async function closeOrApply(orderId: string, payment: Payment, payments: PaymentProviders): Promise<'closed' | 'paid'> {
-  if (payment.status === 'CLOSED' || (await payments.named(payment.provider).close(payment.paymentId)) === 'closed') return 'closed';
+export async function closeOrApply(orderId: string, payment: Payment, payments: PaymentProviders): Promise<'closed' | 'applied'> {
+  if (payment.status === 'CLOSED') return 'closed';
+  const provider = payments.named(payment.provider);
+  let held = await provider.query(payment.paymentId);
+  if (held?.status === 'AUTHORIZED') held = await captureIfAwaited(orderId, payment.paymentId, payment.provider, payments);
+  const outcome = held ? await applyHeld(orderId, payment, held, payments) : null;
+  if (outcome && outcome !== 'ignored') return 'applied';
+  if ((await provider.close(payment.paymentId)) === 'closed') return 'closed';
   if (!(await applyProviderRecord(orderId, payment, payments))) throw new Error(`the provider refused to close payment ${payment.paymentId} but holds no capture`);
-  return 'paid';
+  return 'applied';
 }
 
 /**
@@ -140,7 +149,7 @@ export async function closeOrApply(orderId: string, payment: Payment, payments: 
  * paid meanwhile, it is applied (the order being cancelled, it is owed back as late).
  */
 export async function withdrawUnrecordedPayment(orderId: string, payment: Payment, payments: PaymentProviders): Promise<void> {
-  if ((await closeOrApply(orderId, payment, payments)) === 'paid') return;
+  if ((await closeOrApply(orderId, payment, payments)) === 'applied') return;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await backoff(attempt);
     const order = await getOrder(orderId);

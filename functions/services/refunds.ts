@@ -91,11 +91,11 @@ async function reread(orderId: string, lost: number): Promise<StoredOrder> {
  * A provider's refund notification: completes the matching refund entry (once; a
  * duplicate or an unknown refund changes nothing). Returns whether it changed the order.
  */
-export async function completeRefund(orderId: string, paymentId: string, refundId: string, state: Exclude<RefundState, 'PENDING'>): Promise<boolean> {
+export async function completeRefund(orderId: string, paymentId: string | null, refundId: string, state: Exclude<RefundState, 'PENDING'>): Promise<boolean> {
   let order = await getOrder(orderId);
   for (let lost = 0; order && lost < MAX_ATTEMPTS; ) {
     const payments = [order.payment, ...(order.strayPayments ?? [])];
-    const index = payments.findIndex((p) => p?.paymentId === paymentId && p.refunds.some((r) => r.refundId === refundId && r.status === 'PENDING'));
+    const index = payments.findIndex((p) => p && (paymentId === null || p.paymentId === paymentId) && p.refunds.some((r) => r.refundId === refundId && r.status === 'PENDING'));
     if (index < 0) return false;
     if (await recordOutcome(order, index === 0 ? 'order' : index - 1, refundId, state)) return true;
     order = await reread(orderId, ++lost);

@@ -52,6 +52,8 @@ export interface LocalStack {
   sandbox: Sandbox;
   /** The real providers' stand-ins (their keys, to sign and forge notifications in tests). */
   providers: PaymentStandIns;
+  /** The customer opens the order's checkout page; false until the payment exists. */
+  openCheckout(orderId: string): Promise<boolean>;
   issuer: LocalIssuer;
   sqs: SQSClient;
   stepFunctions: StepFunctionsServer;
@@ -60,14 +62,17 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** The customer opens the checkout page of the order whose payment this is (read as an operator would, by the order's id). */
-async function openCheckout(paymentId: string): Promise<void> {
-  const orderId = orderIdOfMerchantPaymentId(paymentId);
-  if (!orderId) return;
+/**
+ * The customer opens the order's checkout page, as their browser would (a page-pay trade
+ * exists at Alipay from then on). False while the payment stage has not created it.
+ */
+async function openCheckout(orderId: string): Promise<boolean> {
   // Imported late: the adapter reads TABLE_NAME when loaded, which the stack sets at start.
   const { getOrder } = await import('../../functions/adapters/orders.js');
   const url = (await getOrder(orderId))?.payment?.checkoutUrl;
-  if (url?.startsWith('http')) await fetch(url, { signal: AbortSignal.timeout(5000) }).then((r) => r.arrayBuffer());
+  if (!url) return false;
+  if (url.startsWith('http')) await fetch(url, { signal: AbortSignal.timeout(5000) }).then((r) => r.arrayBuffer());
+  return true;
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
@@ -176,8 +181,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const values: EnvironmentValues = {
       tableName,
       stateMachineArn: stepFunctions.stateMachineArn,
-      // Every method to its real provider's stand-in unless the settings route it elsewhere (API.md).
-      paymentProviders: process.env.PAYMENT_PROVIDERS ?? JSON.stringify(DEFAULT_METHOD_PROVIDERS),
+      // Every method to its real provider's stand-in unless the settings route it elsewhere
+      // (API.md); with the deployable sandbox (a staging stack) every method to the sandbox.
+      paymentProviders:
+        process.env.PAYMENT_PROVIDERS ??
+        JSON.stringify(options.deployableSandbox ? Object.fromEntries(Object.keys(DEFAULT_METHOD_PROVIDERS).map((method) => [method, 'sandbox'])) : DEFAULT_METHOD_PROVIDERS),
       providerCredentials: Object.keys(providers.credentials).map((name) => [`${name.toUpperCase()}_CREDENTIALS_ARN`, secretsManager.arns[credentialsSecretName(name)]!]),
       carrier: 'sandbox',
       sandboxUrl: url,
@@ -247,13 +255,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Every function loaded before the stack says it is ready (a warm start, as after the
     // first request on AWS); a function that cannot load fails the start, with its error.
     await Promise.all(functions.map((fn) => fn.warm()));
-    const gateway = await startGateway({ port, routes, issuer, sandbox, log, throttling: options.throttling ?? throttling, openCheckout });
+    const gateway = await startGateway({
+      port,
+      routes,
+      issuer,
+      sandbox,
+      log,
+      throttling: options.throttling ?? throttling,
+      openCheckout: async (paymentId) => {
+        const orderId = orderIdOfMerchantPaymentId(paymentId);
+        if (orderId) await openCheckout(orderId);
+      },
+    });
     stoppers.push(() => gateway.stop());
 
     return {
       url,
       sandbox,
       providers,
+      openCheckout,
       issuer,
       sqs,
       stepFunctions,

@@ -19,6 +19,13 @@ export interface Api {
   request<T = any>(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<Reply<T>>;
 }
 
+/**
+ * Settings that route every payment method to the sandbox provider, for tests that sign
+ * the sandbox's Standard Webhooks themselves or stage its outages. Every other test
+ * runs the real adapters against their providers' stand-ins.
+ */
+export const SANDBOX_PAYMENTS = { PAYMENT_PROVIDERS: JSON.stringify({ card: 'sandbox', alipay: 'sandbox', wechat_pay: 'sandbox', paypal: 'sandbox' }) };
+
 export function useLocalStack(options: LocalStackOptions = {}): Api {
   const api = {} as Api;
   beforeAll(async () => {

@@ -7,11 +7,11 @@
 import { describe, expect, it } from 'vitest';
 import { signedHeaders } from '../helpers/webhooks.js';
 import { DEFAULT_SECRETS } from '../../lib/local/stack.js';
-import { eventually, useLocalStack } from '../helpers/local-stack.js';
+import { eventually, SANDBOX_PAYMENTS, useLocalStack } from '../helpers/local-stack.js';
 import { deliver, getOrder, pay, paymentIdOf, pickAndShip, placeOrder, product, stockOf, waitForStatus, warehouse, waitForRefunded, stockSettles } from '../helpers/shop.js';
 
 // Short visibility so that a failed message comes back within a second, as it would after 30 s on AWS.
-const api = useLocalStack({ visibilityTimeoutSeconds: 1 });
+const api = useLocalStack({ env: SANDBOX_PAYMENTS, visibilityTimeoutSeconds: 1 });
 /** The SDK tries each call 3 times: failing 3 calls fails one handler run. */
 const ONE_CRASH = 3;
 

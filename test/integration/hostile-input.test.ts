@@ -7,10 +7,10 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { signedHeaders } from '../helpers/webhooks.js';
 import { DEFAULT_SECRETS } from '../../lib/local/stack.js';
-import { useLocalStack, type Reply } from '../helpers/local-stack.js';
+import { SANDBOX_PAYMENTS, useLocalStack, type Reply } from '../helpers/local-stack.js';
 import { ops, orderBody, pay, placeOrder, product, stockOf, warehouse } from '../helpers/shop.js';
 
-const api = useLocalStack();
+const api = useLocalStack({ env: SANDBOX_PAYMENTS });
 const API_CODES = [
   'VALIDATION_ERROR', 'UNAUTHENTICATED', 'INVALID_SIGNATURE', 'FORBIDDEN', 'NOT_FOUND', 'OUT_OF_STOCK', 'PRICE_CHANGED',
   'INVALID_STATE', 'IDEMPOTENCY_IN_PROGRESS', 'PAYLOAD_TOO_LARGE', 'UNKNOWN_SKU', 'IDEMPOTENCY_KEY_REUSED', 'CURRENCY_MISMATCH',

@@ -1,12 +1,12 @@
 /** What operators rely on: poison messages in DLQs (reported, listed, redriven) and the stranded-order reconciler. */
 import { StopExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { eventually, useLocalStack } from '../helpers/local-stack.js';
+import { eventually, SANDBOX_PAYMENTS, useLocalStack } from '../helpers/local-stack.js';
 import { getOrder, ops, orderBody, pay, paymentIdOf, placeOrder, product, stockOf } from '../helpers/shop.js';
 
 const api = useLocalStack({
   visibilityTimeoutSeconds: 1,
-  env: { RECONCILE_GRACE_SECONDS: '0', RECONCILE_PAYMENT_QUERY_SECONDS: '0', POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'false' },
+  env: { ...SANDBOX_PAYMENTS, RECONCILE_GRACE_SECONDS: '0', RECONCILE_PAYMENT_QUERY_SECONDS: '0', POWERTOOLS_LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'false' },
 });
 
 /** Everything the functions print (they run in this process), to search for log lines and metrics. */

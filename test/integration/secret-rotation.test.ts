@@ -2,12 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { signedHeaders } from '../helpers/webhooks.js';
 import { DEFAULT_SECRETS } from '../../lib/local/stack.js';
-import { useLocalStack } from '../helpers/local-stack.js';
+import { SANDBOX_PAYMENTS, useLocalStack } from '../helpers/local-stack.js';
 import { paymentIdOf, placeOrder, product, waitForStatus } from '../helpers/shop.js';
 
 const OLD = DEFAULT_SECRETS.PAYMENT_WEBHOOK_SECRET;
 const NEW = `whsec_${Buffer.from('the-next-payment-webhook-secret').toString('base64')}`;
-const api = useLocalStack({ env: { PAYMENT_WEBHOOK_SECRET: `${OLD} ${NEW}` } });
+const api = useLocalStack({ env: { ...SANDBOX_PAYMENTS, PAYMENT_WEBHOOK_SECRET: `${OLD} ${NEW}` } });
 
 function send(secret: string, body: string, id: string) {
   return api.request('POST', '/webhooks/payments/sandbox', { rawBody: body, headers: signedHeaders(secret, body, { id }) });

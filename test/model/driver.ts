@@ -274,6 +274,8 @@ export async function runModel(stack: LocalStack, options: { orders: number; see
 
     const payer = async () => {
       // The customer pays as soon as the provider has the payment: sometimes before the order records it.
+      // They open its checkout page first (a page-pay trade exists at the provider from then on).
+      for (const stop = Date.now() + 8000; Date.now() < stop && !stack.sandbox.paymentOf(orderId) && !(await stack.openCheckout(orderId)); ) await sleep(100);
       const paymentId = (await until(() => stack.sandbox.paymentOf(orderId), 8000))?.paymentId;
       if (!paymentId || payPlan === 'none') return;
       const deadline = placedAt + MODEL_SETTINGS.paymentTimeoutSeconds * 1000;

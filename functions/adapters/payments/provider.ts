@@ -53,7 +53,8 @@ export type ProviderNotification =
   | { kind: 'payment'; eventId: string; orderId: string; report: PaymentReport }
   /** The payer approved; the merchant captures (PayPal's CHECKOUT.ORDER.APPROVED). */
   | { kind: 'approved'; eventId: string; orderId: string; paymentId: string; provider: ProviderName }
-  | { kind: 'refund'; eventId: string; orderId: string; paymentId: string; refundId: string; state: Exclude<RefundState, 'PENDING'> }
+  /** `paymentId` null when the provider names only the refund (PayPal): refund ids are unique within an order. */
+  | { kind: 'refund'; eventId: string; orderId: string; paymentId: string | null; refundId: string; state: Exclude<RefundState, 'PENDING'> }
   /** A verified event this system has no use for (answered with success so the provider stops resending). */
   | { kind: 'ignored'; eventId: string; eventType: string };
 

@@ -6,6 +6,8 @@
 import { sandboxPaymentProvider } from './sandbox.js';
 import { stripeProvider } from './stripe.js';
 import { alipayProvider } from './alipay.js';
+import { wechatPayProvider } from './wechatpay.js';
+import { paypalProvider } from './paypal.js';
 import { DEFAULT_METHOD_PROVIDERS, PROVIDER_NAMES, type PaymentProvider, type ProviderName } from './provider.js';
 
 export interface PaymentProviders {
@@ -24,8 +26,10 @@ function build(name: ProviderName): PaymentProvider {
       return stripeProvider();
     case 'alipay':
       return alipayProvider();
-    default:
-      throw new Error(`Payment provider "${name}" is not built yet`);
+    case 'wechatpay':
+      return wechatPayProvider();
+    case 'paypal':
+      return paypalProvider();
   }
 }
 

@@ -18,8 +18,8 @@ export function sandboxPaymentProvider(baseUrl: string): PaymentProvider {
   return {
     name: 'sandbox',
     notificationAnswer: { statusCode: 200, contentType: 'application/json', body: JSON.stringify({ received: true }) },
-    async createPayment(input) {
-      const response = await postJson(`${baseUrl}/sandbox/payments`, input);
+    async createPayment({ orderId, amountMinor, currency, method }) {
+      const response = await postJson(`${baseUrl}/sandbox/payments`, { orderId, amountMinor, currency, method });
       if (!response.ok) throw new ProviderError(`sandbox provider answered ${response.status}`);
       const out = (await response.json()) as { paymentId: string; checkoutUrl: string };
       return { provider: 'sandbox', paymentId: out.paymentId, checkoutUrl: out.checkoutUrl };

@@ -8,6 +8,8 @@ import type { Sandbox } from '../sandbox.js';
 import type { PaymentStandIn } from './server.js';
 import { startStripeStandIn } from './stripe.js';
 import { startAlipayStandIn } from './alipay.js';
+import { startWechatPayStandIn } from './wechatpay.js';
+import { startPaypalStandIn } from './paypal.js';
 
 export type RealProvider = Exclude<ProviderName, 'sandbox'>;
 
@@ -15,6 +17,8 @@ export async function startPaymentStandIns(ledger: Sandbox, apiUrl: string) {
   const all = {
     stripe: await startStripeStandIn(ledger, apiUrl),
     alipay: await startAlipayStandIn(ledger, apiUrl),
+    wechatpay: await startWechatPayStandIn(ledger, apiUrl),
+    paypal: await startPaypalStandIn(ledger, apiUrl),
   };
   return {
     ...all,
