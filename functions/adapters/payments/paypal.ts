@@ -238,34 +238,44 @@ export function paypalProvider(): PaymentProvider {
   };
 }
 
+const approvedSchema = z.object({ id: z.string().min(1), purchase_units: z.array(z.object({ custom_id: z.string().min(1) })).min(1) });
+const captureEventSchema = z.object({ custom_id: z.string().min(1), amount: amountSchema, supplementary_data: z.object({ related_ids: z.object({ order_id: z.string().min(1) }) }) });
+const refundEventSchema = z.object({ status: z.string(), custom_id: z.string().optional(), invoice_id: z.string().optional() });
+
 function parseEvent(event: { id?: unknown; event_type?: unknown; resource?: unknown }): ProviderNotification {
   const eventId = typeof event.id === 'string' && event.id ? event.id : null;
   const type = typeof event.event_type === 'string' ? event.event_type : '';
   if (!eventId) throw new DomainError('VALIDATION_ERROR', 'The PayPal event has no id', [{ path: 'body.id', message: 'required' }]);
-  const resource = (event.resource ?? {}) as Record<string, any>;
-  const bad = (what: string) => new DomainError('VALIDATION_ERROR', `The PayPal ${type} event has no ${what}`, [{ path: 'body.resource', message: `${what} required` }]);
+  const resource = <T>(schema: z.ZodType<T>): T => {
+    const parsed = schema.safeParse(event.resource);
+    if (!parsed.success) throw new DomainError('VALIDATION_ERROR', `The PayPal ${type} event's resource is unreadable`, [{ path: 'body.resource', message: parsed.error.issues[0]?.message ?? 'invalid' }]);
+    return parsed.data;
+  };
   switch (type) {
     case 'CHECKOUT.ORDER.APPROVED': {
-      const orderId = resource.purchase_units?.[0]?.custom_id;
-      if (typeof resource.id !== 'string' || typeof orderId !== 'string') throw bad('order id or custom_id');
-      return { kind: 'approved', eventId, orderId, paymentId: resource.id, provider: 'paypal' };
+      const order = resource(approvedSchema);
+      return { kind: 'approved', eventId, orderId: order.purchase_units[0]!.custom_id, paymentId: order.id, provider: 'paypal' };
     }
     case 'PAYMENT.CAPTURE.COMPLETED':
     case 'PAYMENT.CAPTURE.DENIED':
     case 'PAYMENT.CAPTURE.DECLINED': {
-      const paymentId = resource.supplementary_data?.related_ids?.order_id;
-      const parsed = amountSchema.safeParse(resource.amount);
-      if (typeof paymentId !== 'string' || typeof resource.custom_id !== 'string' || !parsed.success) throw bad('order_id, custom_id or amount');
-      const { amountMinor, currency } = minorOf(parsed.data);
+      const capture = resource(captureEventSchema);
+      const amountMinor = decimalToMinor(capture.amount.value, capture.amount.currency_code);
+      if (amountMinor === null) throw new DomainError('VALIDATION_ERROR', 'The PayPal capture amount is unreadable', [{ path: 'body.resource.amount', message: 'a decimal amount' }]);
       const failed = type !== 'PAYMENT.CAPTURE.COMPLETED';
-      return { kind: 'payment', eventId, orderId: resource.custom_id, report: { type: failed ? 'payment.failed' : 'payment.succeeded', provider: 'paypal', paymentId, amountMinor, currency } };
+      return {
+        kind: 'payment',
+        eventId,
+        orderId: capture.custom_id,
+        report: { type: failed ? 'payment.failed' : 'payment.succeeded', provider: 'paypal', paymentId: capture.supplementary_data.related_ids.order_id, amountMinor, currency: capture.amount.currency_code },
+      };
     }
     case 'PAYMENT.CAPTURE.REFUNDED': {
       // The refund resource carries what we sent with it: custom_id = order, invoice_id = refund id.
-      if (typeof resource.custom_id !== 'string' || typeof resource.invoice_id !== 'string') return { kind: 'ignored', eventId, eventType: type };
-      const state = refundState(String(resource.status));
-      if (state === 'PENDING') return { kind: 'ignored', eventId, eventType: type };
-      return { kind: 'refund', eventId, orderId: resource.custom_id, paymentId: null, refundId: resource.invoice_id, state };
+      const refund = resource(refundEventSchema);
+      const state = refundState(refund.status);
+      if (!refund.custom_id || !refund.invoice_id || state === 'PENDING') return { kind: 'ignored', eventId, eventType: type };
+      return { kind: 'refund', eventId, orderId: refund.custom_id, paymentId: null, refundId: refund.invoice_id, state };
     }
     default:
       return { kind: 'ignored', eventId, eventType: type };

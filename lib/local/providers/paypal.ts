@@ -100,6 +100,7 @@ export async function startPaypalStandIn(ledger: Sandbox, apiUrl: string) {
       return jsonReply(200, { scope: 'https://uri.paypal.com/services/payments/payment', access_token: accessToken, token_type: 'Bearer', expires_in: 32400 });
     }
     if (request.headers.authorization !== `Bearer ${accessToken}`) return error(401, 'AUTHENTICATION_FAILURE', 'INVALID_TOKEN');
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a stand-in reads the adapter's JSON loosely, as the provider's server would
     const body = (request.body ? JSON.parse(request.body) : {}) as Record<string, any>;
     const segments = request.path.split('/').filter(Boolean);
     if (request.method === 'POST' && request.path === '/v2/checkout/orders') {

@@ -82,6 +82,7 @@ export async function startWechatPayStandIn(ledger: Sandbox, apiUrl: string) {
 
   function handle(request: StandInRequest): StandInReply {
     if (!authorized(request)) return refusal(401, 'SIGN_ERROR', 'signature does not verify');
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a stand-in reads the adapter's JSON loosely, as the provider's server would
     const body = (request.body ? JSON.parse(request.body) : {}) as Record<string, any>;
     const byTradeNo = /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)(\/close)?$/.exec(request.path);
     if (request.method === 'POST' && request.path === '/v3/pay/transactions/native') {
