@@ -99,11 +99,38 @@ export class Sandbox {
     return !!payment && acceptsAttempts(payment);
   }
 
-  /** Moves the provider's own record of the payment; false when there is no such payment or it is closed (the attempt is refused). */
+  /** Providers where the payer only approves and the merchant captures (PayPal). */
+  private readonly merchantCaptures = new Set<string>();
+  /** Approvals waiting for the merchant's capture, with what the payer approved. */
+  readonly approvals = new Map<string, { amountMinor?: number; currency?: string }>();
+
+  capturedByMerchant(provider: string): void {
+    this.merchantCaptures.add(provider);
+  }
+
+  /**
+   * The customer's attempt: moves the provider's own record of the payment (for a
+   * provider where the merchant captures, a success is only an approval until then);
+   * false when there is no such payment or it is closed (the attempt is refused).
+   */
   capture(paymentId: string, outcome: Outcome, override: { amountMinor?: number; currency?: string } = {}): boolean {
     const payment = this.payments.get(paymentId);
     if (!payment || !acceptsAttempts(payment)) return false;
+    if (outcome === 'succeed' && this.merchantCaptures.has(payment.provider) && (payment.status === 'PENDING' || payment.status === 'FAILED')) {
+      this.approvals.set(paymentId, override);
+      return true;
+    }
     this.payments.set(paymentId, attempted(payment, outcome, override));
+    return true;
+  }
+
+  /** The merchant captures an approved payment; false when nothing is approved. */
+  merchantCapture(paymentId: string): boolean {
+    const payment = this.payments.get(paymentId);
+    const approval = this.approvals.get(paymentId);
+    if (!payment || !approval) return false;
+    this.approvals.delete(paymentId);
+    this.payments.set(paymentId, attempted(payment, 'succeed', approval));
     return true;
   }
 

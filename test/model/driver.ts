@@ -251,8 +251,10 @@ export async function runModel(stack: LocalStack, options: { orders: number; see
     script.push(`pay:${payPlan}`, `pick:${pickPlan}`, ...(cancelAt !== null ? [`cancel@${cancelAt}ms`] : []), ...(confirmAfterShip !== null ? [`confirm+${confirmAfterShip}ms`] : []));
 
     const notify = (paymentId: string, outcome: 'succeed' | 'fail', webhookId?: string) =>
-      act(`payment ${outcome} ${orderId}`, [200], async () => {
+      // Each provider's own success answer (WeChat Pay's is 204); WeChat Pay sends nothing for a failure (0).
+      act(`payment ${outcome} ${orderId}`, outcome === 'fail' ? [200, 204, 0] : [200, 204], async () => {
         const delivery = await stack.sandbox.notifyPayment(paymentId, outcome, webhookId);
+        if (delivery?.status === 0) return { status: 204, body: delivery.body };
         return { status: delivery?.status ?? 404, body: delivery?.body };
       });
     /** The provider captures and notifies; duplicates come at the same instant, as retries (same id) or as new events. */

@@ -89,7 +89,7 @@ describe('WeChat Pay v3', () => {
     const resource = { ciphertext: sealed.toString('base64'), nonce: 'fdasflkja484', associated_data: 'transaction' };
     expect(decryptResource(apiV3Key, resource)).toBe('{"out_trade_no":"pay_1"}');
     expect(() => decryptResource(apiV3Key, { ...resource, associated_data: 'refund' })).toThrow();
-    sealed[0] ^= 1;
+    sealed[0] = sealed[0]! ^ 1;
     expect(() => decryptResource(apiV3Key, { ...resource, ciphertext: sealed.toString('base64') })).toThrow();
   });
 });

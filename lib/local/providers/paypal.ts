@@ -3,7 +3,8 @@
  * PayPal-Request-Id, get, capture), capture refunds, and webhooks signed SHA256withRSA
  * over `transmissionId|time|webhookId|crc32(body)` with a certificate it serves itself
  * (made at start with openssl, as PayPal's own is X.509). The customer's approval is
- * the sandbox route's `succeed`; the merchant (our adapter) then captures.
+ * the sandbox route's `succeed` (the ledger holds it as an approval); the merchant (our
+ * adapter) then captures, which is when PayPal holds the money.
  */
 import { execFileSync } from 'node:child_process';
 import { createSign, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
@@ -36,8 +37,6 @@ export async function startPaypalStandIn(ledger: Sandbox, apiUrl: string) {
   const webhookId = randomBytes(8).toString('hex').toUpperCase();
   const accessToken = `A21${randomBytes(24).toString('base64url')}`;
   const signing = signingCertificate();
-  /** Orders the merchant captured (the ledger's SUCCEEDED alone means the payer approved). */
-  const captured = new Set<string>();
   const replays = new Map<string, StandInReply>();
   const notifyUrl = `${apiUrl}/webhooks/payments/paypal`;
   const error = (status: number, name: string, issue: string) => jsonReply(status, { name, details: [{ issue }], message: issue });
@@ -54,8 +53,8 @@ export async function startPaypalStandIn(ledger: Sandbox, apiUrl: string) {
     supplementary_data: { related_ids: { order_id: payment.paymentId } },
   });
   const order = (payment: SandboxPayment) => {
-    const done = captured.has(payment.paymentId) || payment.status === 'FAILED';
-    const status = payment.status === 'CLOSED' ? 'VOIDED' : done ? 'COMPLETED' : CAPTURED.includes(payment.status) ? 'APPROVED' : 'PAYER_ACTION_REQUIRED';
+    const done = CAPTURED.includes(payment.status) || payment.status === 'FAILED';
+    const status = payment.status === 'CLOSED' ? 'VOIDED' : done ? 'COMPLETED' : ledger.approvals.has(payment.paymentId) ? 'APPROVED' : 'PAYER_ACTION_REQUIRED';
     return {
       id: payment.paymentId,
       intent: 'CAPTURE',
@@ -89,7 +88,7 @@ export async function startPaypalStandIn(ledger: Sandbox, apiUrl: string) {
   /** Approved and not captured yet: the approval; captured: the capture; a failed attempt: the capture denied. */
   const paymentNotification = (payment: SandboxPayment, outcome: Outcome, options?: NotificationOptions) => {
     if (outcome === 'fail') return event('PAYMENT.CAPTURE.DENIED', { ...capture(payment), status: 'DECLINED' }, options);
-    return captured.has(payment.paymentId) ? event('PAYMENT.CAPTURE.COMPLETED', capture(payment), options) : event('CHECKOUT.ORDER.APPROVED', order(payment), options);
+    return CAPTURED.includes(payment.status) ? event('PAYMENT.CAPTURE.COMPLETED', capture(payment), options) : event('CHECKOUT.ORDER.APPROVED', order(payment), options);
   };
 
   function handle(request: StandInRequest): StandInReply {
@@ -116,15 +115,15 @@ export async function startPaypalStandIn(ledger: Sandbox, apiUrl: string) {
       if (!payment || payment.provider !== 'paypal') return error(404, 'RESOURCE_NOT_FOUND', 'INVALID_RESOURCE_ID');
       if (request.method === 'GET' && segments.length === 4) return jsonReply(200, order(payment));
       if (request.method === 'POST' && segments[4] === 'capture') {
-        if (captured.has(payment.paymentId)) return error(422, 'UNPROCESSABLE_ENTITY', 'ORDER_ALREADY_CAPTURED');
-        if (!CAPTURED.includes(payment.status)) return error(422, 'UNPROCESSABLE_ENTITY', payment.status === 'FAILED' ? 'INSTRUMENT_DECLINED' : 'ORDER_NOT_APPROVED');
-        captured.add(payment.paymentId);
-        setImmediate(() => void send(event('PAYMENT.CAPTURE.COMPLETED', capture(payment))).catch(() => undefined));
-        return jsonReply(201, order(payment));
+        if (CAPTURED.includes(payment.status)) return error(422, 'UNPROCESSABLE_ENTITY', 'ORDER_ALREADY_CAPTURED');
+        if (!ledger.merchantCapture(payment.paymentId)) return error(422, 'UNPROCESSABLE_ENTITY', payment.status === 'FAILED' ? 'INSTRUMENT_DECLINED' : 'ORDER_NOT_APPROVED');
+        const after = ledger.payments.get(payment.paymentId)!;
+        setImmediate(() => void send(event('PAYMENT.CAPTURE.COMPLETED', capture(after))).catch(() => undefined));
+        return jsonReply(201, order(after));
       }
     }
     if (request.method === 'POST' && segments[0] === 'v2' && segments[1] === 'payments' && segments[2] === 'captures' && segments[4] === 'refund') {
-      const payment = [...ledger.payments.values()].find((p) => p.provider === 'paypal' && captureIdOf(p) === segments[3] && captured.has(p.paymentId));
+      const payment = [...ledger.payments.values()].find((p) => p.provider === 'paypal' && captureIdOf(p) === segments[3] && CAPTURED.includes(p.status));
       if (!payment) return error(404, 'RESOURCE_NOT_FOUND', 'INVALID_RESOURCE_ID');
       const refundKey = String(request.headers['paypal-request-id'] ?? randomUUID());
       const amountMinor = decimalToMinor(String(body.amount?.value ?? ''), payment.currency) ?? payment.amountMinor - payment.refundedMinor;
@@ -151,6 +150,7 @@ export async function startPaypalStandIn(ledger: Sandbox, apiUrl: string) {
     if (key && reply.status < 300) replays.set(key, reply);
     return reply;
   });
+  ledger.capturedByMerchant('paypal');
   ledger.registerNotifier('paypal', (payment, outcome, eventId) => send(paymentNotification(payment, outcome, { eventId })));
 
   return {
@@ -158,7 +158,5 @@ export async function startPaypalStandIn(ledger: Sandbox, apiUrl: string) {
     server,
     credentials: { clientId, clientSecret, webhookId, returnUrl: `${apiUrl}/sandbox/return`, cancelUrl: `${apiUrl}/sandbox/cancel`, apiBase: server.url, certUrlPrefixes: [`${server.url}/v1/notifications/certs/`] },
     paymentNotification,
-    /** The merchant's capture, as if it had happened (a test's payment that lands after a close). */
-    markCaptured: (paymentId: string) => void captured.add(paymentId),
-  } satisfies PaymentStandIn & { markCaptured(paymentId: string): void };
+  } satisfies PaymentStandIn;
 }
