@@ -169,7 +169,7 @@ export class OrdersStack extends Stack {
     for (const secret of [paymentSecret, carrierSecret, ...credentialSecrets.values()]) {
       acknowledge(secret, {
         'AwsSolutions-SMG4':
-          'Webhook secrets are issued by the provider or carrier, not by us: rotation is their dashboard plus a second secret here (README, Security).',
+          'Issued by the provider or carrier (webhook secrets, API credentials), not by us: rotation is their console plus a second key or secret here (README, Security and Payment providers).',
       });
     }
 

@@ -46,6 +46,31 @@ describe('the CDK stack', () => {
     expect(() => new OrdersStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Both', { sandbox: true, sandboxUrl: SANDBOX_URL })).toThrow(/not both/);
   });
 
+  it('gives each real provider routed to one credentials secret, readable only by the functions that talk to providers', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const live = Template.fromStack(
+      new OrdersStack(app, 'Live', { env: { account: '123456789012', region: 'eu-west-1' }, sandboxUrl: SANDBOX_URL, paymentProviders: { card: 'stripe', alipay: 'alipay', wechat_pay: 'wechatpay', paypal: 'paypal' } }),
+    );
+    const secrets = Object.keys(live.findResources('AWS::SecretsManager::Secret'));
+    for (const name of ['AlipayCredentials', 'WechatpayCredentials', 'PaypalCredentials', 'StripeCredentials']) expect(secrets.some((id) => id.startsWith(name))).toBe(true);
+    // Nothing routes to a real provider in the staging template: no credentials secrets there.
+    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret')).some((id) => id.includes('Credentials'))).toBe(false);
+
+    const functions = Object.entries(live.findResources('AWS::Lambda::Function'));
+    const talksToProviders = ['paymentWorker', 'paymentWebhooks', 'compensationWorker', 'orders', 'ops', 'reconciler'];
+    for (const [id, fn] of functions) {
+      const variables = Object.keys(fn.Properties.Environment?.Variables ?? {});
+      const expected = talksToProviders.some((prefix) => id.startsWith(prefix));
+      if (expected) expect(variables, id).toEqual(expect.arrayContaining(['PAYMENT_PROVIDERS', 'ALIPAY_CREDENTIALS_ARN', 'WECHATPAY_CREDENTIALS_ARN', 'PAYPAL_CREDENTIALS_ARN', 'STRIPE_CREDENTIALS_ARN']));
+    }
+    const readers = Object.values(live.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy.Properties.PolicyDocument).includes('StripeCredentials'))
+      .map((policy) => JSON.stringify(policy.Properties.Roles));
+    expect(readers.length).toBeGreaterThan(0);
+    for (const roles of readers) expect(talksToProviders.some((prefix) => roles.includes(prefix))).toBe(true);
+    expect(readers.some((roles) => roles.includes('catalog') || roles.includes('warehouse') || roles.includes('carrierWebhooks'))).toBe(false);
+  });
+
   it('has one on-demand table with PITR, TTL, deletion protection, encryption and both GSIs', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
