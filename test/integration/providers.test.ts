@@ -141,6 +141,25 @@ describe.each(PROVIDERS)('$provider ($method)', ({ method, provider }) => {
     expect(unchanged).toMatchObject({ status: 'PENDING_PAYMENT', payment: { status: 'PENDING', paidAt: null } });
   });
 
+  it('refuses with 401 whatever lacks a whole, valid signature of the provider (never a 5xx)', async () => {
+    const sku = await product(api, 1);
+    const { orderId, payment } = await order(api, `hostile-${provider}`, method, sku);
+    const genuine = notification(api, provider, payment.paymentId, 'succeed');
+    const attempts = [
+      { rawBody: '', headers: {} },
+      { rawBody: 'not even json', headers: { 'content-type': 'text/plain' } },
+      { rawBody: '{"a":1}', headers: genuine.headers },
+      ...Object.keys(genuine.headers)
+        .filter((name) => name !== 'content-type')
+        .map((name) => ({ rawBody: genuine.rawBody, headers: Object.fromEntries(Object.entries(genuine.headers).filter(([key]) => key !== name)) })),
+    ];
+    for (const attempt of attempts) {
+      const reply = await post(api, provider, attempt);
+      expect([reply.status, reply.body?.code], JSON.stringify(attempt.headers)).toEqual([401, 'INVALID_SIGNATURE']);
+    }
+    expect((await getOrder(api, `hostile-${provider}`, orderId)).status).toBe('PENDING_PAYMENT');
+  });
+
   it('a lost notification is found at the deadline: the order is paid', async () => {
     const sku = await product(api, 2);
     const customer = `lost-${provider}`;

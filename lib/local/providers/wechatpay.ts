@@ -116,8 +116,8 @@ export async function startWechatPayStandIn(ledger: Sandbox, apiUrl: string) {
         return refusal(403, 'NOT_ENOUGH', error.message);
       }
       const refund = { out_trade_no: payment.paymentId, out_refund_no: refundNo, refund_id: `5030${refundNo.slice(3, 20)}`, amount: body.amount };
-      // Accepted now, completed a moment later by notification (as WeChat Pay does).
-      if (!repeat) setTimeout(() => void send(notification('REFUND.SUCCESS', 'refund', { ...refund, mchid: mchId, refund_status: 'SUCCESS' })).catch(() => undefined), 50);
+      // Accepted now, completed a moment later by notification (as WeChat Pay does), unless a test loses it.
+      if (!repeat && !standIn.loseRefundNotifications) setTimeout(() => void send(notification('REFUND.SUCCESS', 'refund', { ...refund, mchid: mchId, refund_status: 'SUCCESS' })).catch(() => undefined), 50);
       return reply(200, { ...refund, status: repeat ? 'SUCCESS' : 'PROCESSING' });
     }
     return refusal(404, 'NOT_FOUND', `no route ${request.method} ${request.path}`);
@@ -130,8 +130,10 @@ export async function startWechatPayStandIn(ledger: Sandbox, apiUrl: string) {
     return send(paymentNotification(payment, outcome, { eventId }));
   });
 
-  return {
+  const standIn = {
     name: 'wechatpay' as const,
+    /** While true, refunds are made but their REFUND.SUCCESS notification is lost. */
+    loseRefundNotifications: false,
     server,
     credentials: {
       mchId,
@@ -144,5 +146,6 @@ export async function startWechatPayStandIn(ledger: Sandbox, apiUrl: string) {
       apiBase: server.url,
     },
     paymentNotification,
-  } satisfies PaymentStandIn;
+  } satisfies PaymentStandIn & { loseRefundNotifications: boolean };
+  return standIn;
 }
