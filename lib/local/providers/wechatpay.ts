@@ -133,7 +133,7 @@ export async function startWechatPayStandIn(ledger: Sandbox, apiUrl: string) {
   const standIn = {
     name: 'wechatpay' as const,
     /** While true, refunds are made but their REFUND.SUCCESS notification is lost. */
-    loseRefundNotifications: false,
+    loseRefundNotifications: false as boolean,
     server,
     credentials: {
       mchId,
