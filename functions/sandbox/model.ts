@@ -129,23 +129,28 @@ export interface WebhookDelivery {
 export async function deliver(url: string, secrets: string, event: unknown, webhookId = `msg_${ulid()}`): Promise<WebhookDelivery> {
   const body = JSON.stringify(event);
   const timestamp = new Date();
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
+  return postNotification(
+    url,
+    body,
+    {
       'content-type': 'application/json',
       'webhook-id': webhookId,
       'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
       'webhook-signature': signStandardWebhook(splitSecrets(secrets).at(-1)!, webhookId, timestamp, body),
     },
-    body,
-    signal: AbortSignal.timeout(10_000),
-  });
+    webhookId,
+  );
+}
+
+/** POSTs a signed notification as its sender would; returns what the receiver answered (JSON, or its text). */
+export async function postNotification(url: string, body: string, headers: Record<string, string>, webhookId: string): Promise<WebhookDelivery> {
+  const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
   const text = await response.text();
   let parsed: unknown = text;
   try {
     parsed = JSON.parse(text);
   } catch {
-    // keep the text
+    // a plain-text answer (Alipay's `success`)
   }
   return { status: response.status, body: parsed, webhookId };
 }

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { ulid } from 'ulid';
-import type { Outcome } from '../../../functions/sandbox/model.js';
+import { postNotification, type Outcome } from '../../../functions/sandbox/model.js';
 import type { SandboxPayment, WebhookDelivery } from '../sandbox.js';
 
 export interface NotificationOptions {
@@ -88,14 +88,6 @@ export async function standInServer(handle: (request: StandInRequest) => Promise
 }
 
 /** POSTs a notification to the local API as the provider would; returns what the API answered. */
-export async function notify(url: string, body: string, headers: Record<string, string>, webhookId: string = ulid()): Promise<WebhookDelivery> {
-  const response = await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // a plain-text answer (Alipay's `success`)
-  }
-  return { status: response.status, body: parsed, webhookId };
+export function notify(url: string, body: string, headers: Record<string, string>, webhookId: string = ulid()): Promise<WebhookDelivery> {
+  return postNotification(url, body, headers, webhookId);
 }
