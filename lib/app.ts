@@ -12,6 +12,8 @@ try {
     // e.g. -c paymentProviders=card:stripe,alipay:alipay,wechat_pay:sandbox (method:provider)
     paymentProviders: list(context('paymentProviders')) && Object.fromEntries(list(context('paymentProviders'))!.map((pair) => pair.split(':').map((s) => s.trim()))),
     carrier: context('carrier'),
+    // e.g. -c carrierRules='[{"postalCodePrefix":"85","carrier":"ems"}]'
+    carrierRules: context('carrierRules') ? (JSON.parse(String(context('carrierRules'))) as never) : undefined,
     sandboxUrl: context('sandboxUrl'),
     // -c sandbox=true: the sandbox provider and carrier deployed with the API (staging)
     sandbox: String(context('sandbox')) === 'true',

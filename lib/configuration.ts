@@ -5,8 +5,7 @@
  * message that says what to set.
  */
 import { DEFAULT_METHOD_PROVIDERS, PAYMENT_METHODS, PROVIDER_NAMES } from '../functions/adapters/payments/provider.js';
-
-export const CARRIERS = ['sandbox'] as const;
+import { CARRIERS, type CarrierRule } from '../functions/core/carriers.js';
 
 export interface DeploymentConfiguration {
   /**
@@ -15,8 +14,10 @@ export interface DeploymentConfiguration {
    * when a sandbox is deployed or named (staging).
    */
   paymentProviders?: Record<string, string>;
-  /** Which carrier adapter the functions use. */
+  /** The default carrier: `sandbox`, or `shunfeng`, `zhongtong`, `ems` through Kuaidi100. */
   carrier?: string;
+  /** Rules by destination, first match wins (functions/core/carriers.ts), e.g. [{ "postalCodePrefix": "85", "carrier": "ems" }]. */
+  carrierRules?: CarrierRule[];
   /** For the sandbox adapters: where the sandbox provider and carrier answer. */
   sandboxUrl?: string;
   /** Deploy the sandbox provider and carrier as a function behind the same API (staging only). */
@@ -58,8 +59,11 @@ export function configurationProblems(config: DeploymentConfiguration): string[]
     if (!(PAYMENT_METHODS as readonly string[]).includes(method)) problems.push(`paymentProviders: "${method}" is not a payment method (${PAYMENT_METHODS.join(', ')})`);
     if (!(PROVIDER_NAMES as readonly string[]).includes(provider)) problems.push(`paymentProviders: ${method} -> "${provider}" is not one of: ${PROVIDER_NAMES.join(', ')}`);
   }
-  const provider = Object.values(routing).includes('sandbox') ? 'sandbox' : 'real';
+  const provider = Object.values(routing).includes('sandbox') || (config.carrierRules ?? []).some((r) => r.carrier === 'sandbox') ? 'sandbox' : 'real';
   if (!(CARRIERS as readonly string[]).includes(carrier)) problems.push(`carrier "${carrier}" is not one of: ${CARRIERS.join(', ')}`);
+  for (const rule of config.carrierRules ?? []) {
+    if (!(CARRIERS as readonly string[]).includes(rule.carrier)) problems.push(`carrierRules: carrier "${rule.carrier}" is not one of: ${CARRIERS.join(', ')}`);
+  }
   if (config.sandbox && config.sandboxUrl) problems.push('give either -c sandbox=true (deploy the sandbox with the API) or -c sandboxUrl=<url>, not both');
   if ((provider === 'sandbox' || carrier === 'sandbox') && !config.sandboxUrl && !config.sandbox) {
     problems.push(
@@ -79,4 +83,9 @@ export function configurationProblems(config: DeploymentConfiguration): string[]
     if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be a whole number of seconds >= 1, got ${value}`);
   }
   return problems;
+}
+
+/** Whether any parcel goes through Kuaidi100 (a company as the default or in a rule): its credentials secret is then needed. */
+export function usesKuaidi100(config: DeploymentConfiguration): boolean {
+  return [config.carrier ?? 'sandbox', ...(config.carrierRules ?? []).map((r) => r.carrier)].some((carrier) => carrier !== 'sandbox');
 }

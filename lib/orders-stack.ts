@@ -25,7 +25,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
-import { configurationProblems, paymentRouting, realProviders, type DeploymentConfiguration } from './configuration.js';
+import { configurationProblems, paymentRouting, realProviders, usesKuaidi100, type DeploymentConfiguration } from './configuration.js';
 import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, functionEnvironment, workflowActions, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, stateMachine as machineSpec, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
@@ -166,7 +166,10 @@ export class OrdersStack extends Stack {
         }),
       ]),
     );
-    for (const secret of [paymentSecret, carrierSecret, ...credentialSecrets.values()]) {
+    const kuaidi100Secret = usesKuaidi100(props)
+      ? new Secret(this, 'Kuaidi100Credentials', { description: 'Credentials of Kuaidi100 (JSON: key, secret, customer, salt, callbackUrl, sender; README "Carriers").' })
+      : undefined;
+    for (const secret of [paymentSecret, carrierSecret, ...credentialSecrets.values(), ...(kuaidi100Secret ? [kuaidi100Secret] : [])]) {
       acknowledge(secret, {
         'AwsSolutions-SMG4':
           'Issued by the provider or carrier (webhook secrets, API credentials), not by us: rotation is their console plus a second key or secret here (README, Security and Payment providers).',
@@ -225,6 +228,8 @@ export class OrdersStack extends Stack {
         paymentProviders: JSON.stringify(paymentRouting(props)),
         providerCredentials: [...credentialSecrets].map(([name, secret]) => [`${name.toUpperCase()}_CREDENTIALS_ARN`, secret.secretArn]),
         carrier: props.carrier ?? 'sandbox',
+        carrierRules: JSON.stringify(props.carrierRules ?? []),
+        carrierCredentials: kuaidi100Secret ? [['KUAIDI100_CREDENTIALS_ARN', kuaidi100Secret.secretArn]] : [],
         sandboxUrl,
         paymentWebhookSecret: ['PAYMENT_WEBHOOK_SECRET_ARN', paymentSecret.secretArn],
         carrierWebhookSecret: ['CARRIER_WEBHOOK_SECRET_ARN', carrierSecret.secretArn],
@@ -266,6 +271,7 @@ export class OrdersStack extends Stack {
       if (needs.includes('paymentWebhookSecret')) paymentSecret.grantRead(fn);
       if (needs.includes('carrierWebhookSecret')) carrierSecret.grantRead(fn);
       if (needs.includes('paymentProvider')) for (const secret of credentialSecrets.values()) secret.grantRead(fn);
+      if (needs.includes('carrier')) kuaidi100Secret?.grantRead(fn);
     };
 
     const stage = new HttpStage(this, 'DefaultStage', {

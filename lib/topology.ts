@@ -94,7 +94,7 @@ export const httpFunctions: HttpFunction[] = [
   {
     id: 'carrierWebhooks',
     entry: 'functions/http/carrier-webhooks.ts',
-    needs: ['stateMachine', 'carrierWebhookSecret'],
+    needs: ['stateMachine', 'carrier', 'carrierWebhookSecret'],
     table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
     routes: [route('POST', '/webhooks/carriers/{carrier}', 'none')],
   },
@@ -149,7 +149,7 @@ export const scheduledFunctions = [
     id: 'reconciler',
     entry: 'functions/workers/reconciler.ts',
     everyMinutes: 5,
-    needs: ['stateMachine', 'paymentProvider'] as HttpFunction['needs'],
+    needs: ['stateMachine', 'paymentProvider', 'carrier'] as HttpFunction['needs'],
     table: { actions: ['Query', 'GetItem', 'UpdateItem'], indexes: ['gsi3'] } as TableAccess,
   },
 ];
@@ -199,7 +199,10 @@ export interface EnvironmentValues {
   paymentProviders: string;
   /** Per real provider: [variable, value], `<PROVIDER>_CREDENTIALS_ARN` of its Secrets Manager secret. */
   providerCredentials: [string, string][];
+  /** The default carrier company, the rules by destination (JSON), and Kuaidi100's credentials ([variable, value]) when a company goes through it. */
   carrier: string;
+  carrierRules: string;
+  carrierCredentials: [string, string][];
   sandboxUrl?: string;
   /** [variable, value]: `*_ARN` of a Secrets Manager secret on AWS, the secret itself locally. */
   paymentWebhookSecret: [string, string];
@@ -218,7 +221,7 @@ export function functionEnvironment(needs: HttpFunction['needs'] = [], values: E
     TABLE_NAME: values.tableName,
     ...(has('stateMachine') ? { STATE_MACHINE_ARN: values.stateMachineArn } : {}),
     ...(has('paymentProvider') ? { PAYMENT_PROVIDERS: values.paymentProviders, ...Object.fromEntries(values.providerCredentials) } : {}),
-    ...(has('carrier') ? { CARRIER: values.carrier } : {}),
+    ...(has('carrier') ? { CARRIER: values.carrier, CARRIER_RULES: values.carrierRules, ...Object.fromEntries(values.carrierCredentials) } : {}),
     ...((has('paymentProvider') || has('carrier') || has('sandbox')) && values.sandboxUrl ? { SANDBOX_URL: values.sandboxUrl } : {}),
     ...(has('paymentWebhookSecret') ? Object.fromEntries([values.paymentWebhookSecret]) : {}),
     ...(has('carrierWebhookSecret') ? Object.fromEntries([values.carrierWebhookSecret]) : {}),

@@ -31,7 +31,20 @@ export interface StoredOrder extends Order {
   shipmentLatestAt?: string;
   /** Payments for this order that do not pay it (a second or late payment), each with the refund it is owed. */
   strayPayments?: Payment[];
+  /** The carrier's tracking subscription when it is not simply running (Kuaidi100 `abort` or `shutdown`). */
+  shipmentTracking?: TrackingState;
 }
+
+export interface TrackingState {
+  state: string;
+  message: string;
+  at: string;
+  /** How often the reconciler subscribed again after an `abort`. */
+  resubscriptions: number;
+}
+
+/** One event once: by its instant and status, whoever reports it and however often. */
+export const shipmentEventKey = (event: ShipmentEvent) => `${event.occurredAt}|${event.status}`;
 
 export function toOrder(item: Item): StoredOrder {
   const order = { ...item };
@@ -334,7 +347,7 @@ export async function updateWhile(
  * contend. The keys of events seen live beside the shipment, never shown to clients.
  */
 export async function appendShipmentEvent(orderId: string, event: ShipmentEvent): Promise<'added' | 'known' | 'no-shipment'> {
-  const key = `${event.occurredAt}|${event.status}`;
+  const key = shipmentEventKey(event);
   try {
     await dynamo.send(
       new UpdateCommand({

@@ -66,7 +66,7 @@ export const pageQuery = (defaultLimit: number) =>
 export const skuParams = z.strictObject({ sku: SKU });
 export const orderParams = z.strictObject({ orderId: ORDER_ID });
 export const providerParams = z.strictObject({ provider: z.enum(['sandbox', 'alipay', 'wechatpay', 'paypal', 'stripe']) });
-export const carrierParams = z.strictObject({ carrier: z.enum(['sandbox']) });
+export const carrierParams = z.strictObject({ carrier: z.enum(['sandbox', 'kuaidi100']) });
 
 export const completePickBody = z
   .strictObject({

@@ -1,12 +1,24 @@
-/** POST /webhooks/carriers/{carrier}: verify, record by event id, then add to the shipment. */
-import { carrierEvent, carrierParams } from '../core/schemas.js';
+/**
+ * POST /webhooks/carriers/{carrier}: the carrier's own scheme verifies the raw body
+ * first (functions/adapters/carriers/<carrier>.ts); the push is then recorded by its
+ * id, then its events are added to the shipment. The carrier's success answer is sent
+ * only once the push is durably recorded; a duplicate changes nothing.
+ */
+import { DomainError } from '../core/errors.js';
+import { carrierParams } from '../core/schemas.js';
 import { markProcessed, recordEvent } from '../adapters/inbox.js';
-import { webhookSecret } from '../adapters/secrets.js';
-import { verifyStandardWebhook } from '../adapters/signatures.js';
-import { applyCarrierEvent } from '../services/lifecycle.js';
+import { carrierConfigured, carriersFromEnv } from '../adapters/carriers/registry.js';
+import type { Carrier } from '../adapters/carriers/carrier.js';
+import { applyTrackingPush } from '../services/lifecycle.js';
 import { logger } from '../shared/powertools.js';
-import { httpHandler, json, route } from './http-handler.js';
-import { parseWebhookBody } from '../core/webhook-body.js';
+import { httpHandler, route, type Reply } from './http-handler.js';
+
+const carriers = carriersFromEnv();
+
+function answer(carrier: Carrier): Reply {
+  const { statusCode, contentType, body } = carrier.pushAnswer;
+  return { status: statusCode, text: body, headers: { 'content-type': contentType } };
+}
 
 export const handler = httpHandler({
   'POST /webhooks/carriers/{carrier}': route({
@@ -14,17 +26,20 @@ export const handler = httpHandler({
     params: carrierParams,
     readsRawBody: true,
     async handle({ params, rawBody, headers }) {
-      const eventId = verifyStandardWebhook(await webhookSecret('CARRIER_WEBHOOK_SECRET'), rawBody, headers);
-      const event = parseWebhookBody(carrierEvent, rawBody);
+      if (!carrierConfigured(params.carrier)) throw new DomainError('INVALID_SIGNATURE', `Tracking from ${params.carrier} is not enabled here`);
+      const carrier = carriers.forWebhook(params.carrier);
+      const push = await carrier.verifyPush(rawBody, headers);
       const source = `carriers-${params.carrier}`;
-      if (!(await recordEvent(source, eventId, event))) {
-        logger.info('duplicate carrier webhook ignored', { eventId });
-        return json(200, { received: true, duplicate: true });
+      // Recorded without event texts: they can name the recipient or the courier.
+      const record = { trackingNumber: push.trackingNumber, events: push.events, subscription: push.subscription?.state };
+      if (!(await recordEvent(source, push.eventId, record))) {
+        logger.info('duplicate tracking push ignored', { carrier: params.carrier, eventId: push.eventId });
+        return answer(carrier);
       }
-      const outcome = await applyCarrierEvent(event);
-      await markProcessed(source, eventId, outcome);
-      logger.info('carrier webhook applied', { eventId, status: event.data.status, outcome });
-      return json(200, { received: true });
+      const outcome = await applyTrackingPush(push);
+      await markProcessed(source, push.eventId, outcome);
+      logger.info('tracking push applied', { carrier: params.carrier, eventId: push.eventId, events: push.events.length, outcome });
+      return answer(carrier);
     },
   }),
 });

@@ -25,6 +25,8 @@ export interface SandboxPayment {
 export interface SandboxShipment {
   trackingNumber: string;
   orderId: string;
+  /** The company that carries it when a carrier stand-in booked it (`shunfeng`, ...); the sandbox's own otherwise. */
+  carrier?: string;
 }
 
 /** A request the provider refuses, as a real one would: answered 409, nothing changes. */

@@ -7,8 +7,8 @@
  */
 import { DomainError } from '../core/errors.js';
 import { hasReached, type CancellationReason, type OrderStatus, type ShipmentEvent, type Stage } from '../core/order.js';
-import type { CarrierEvent } from '../core/schemas.js';
-import { advanceShipmentStatus, appendShipmentEvent, getOrder, transition, type StoredOrder } from '../adapters/orders.js';
+import type { TrackingPush } from '../adapters/carriers/carrier.js';
+import { advanceShipmentStatus, appendShipmentEvent, getOrder, shipmentEventKey, transition, updateWhile, type StoredOrder, type TrackingState } from '../adapters/orders.js';
 import { findOrderIdByTracking } from '../adapters/inbox.js';
 import { taskFailed, taskSucceeded } from '../adapters/workflow.js';
 import { logger } from '../shared/powertools.js';
@@ -99,21 +99,35 @@ export async function confirmReceipt(order: StoredOrder): Promise<StoredOrder> {
 export type CarrierOutcome = 'unknown-tracking' | 'recorded' | 'delivered';
 
 /**
- * Records a carrier event on the shipment. Each event is appended once (keyed by its
- * status and time) with no read-modify-write, so a carrier replaying a backlog of
- * events for one parcel at once never contends. The shipment's status moves only to
- * an event at least as new as the newest seen: an older event is kept in `events`
- * but changes neither the shipment's status nor the order's.
+ * A verified tracking push: each event the order has not seen is added once (a push
+ * may repeat the whole history), the shipment's status moves to the newest event only
+ * if nothing newer was seen, and a newest DELIVERED delivers the order. The push's
+ * subscription state (Kuaidi100's `abort`, `shutdown`) is recorded for the reconciler.
  */
-export async function applyCarrierEvent(event: CarrierEvent): Promise<CarrierOutcome> {
-  const orderId = await findOrderIdByTracking(event.data.trackingNumber);
+export async function applyTrackingPush(push: TrackingPush): Promise<CarrierOutcome> {
+  const orderId = await findOrderIdByTracking(push.trackingNumber);
   if (!orderId) return 'unknown-tracking';
-  const incoming: ShipmentEvent = { status: event.data.status, occurredAt: new Date(event.data.occurredAt).toISOString() };
-  // A retried webhook after a crash finds its event appended already ('known') and goes on.
-  if ((await appendShipmentEvent(orderId, incoming)) === 'no-shipment') return 'unknown-tracking';
-  const newest = await advanceShipmentStatus(orderId, incoming);
-  if (!newest || incoming.status !== 'DELIVERED') return 'recorded';
+  const order = await getOrder(orderId);
+  if (!order) return 'unknown-tracking';
+  // Booked and subscribed, not yet recorded SHIPPED: the carrier retries the push shortly.
+  if (!order.shipment) throw new Error(`order ${orderId} has no shipment recorded yet; the push will be retried`);
+  if (push.subscription && push.subscription.state !== 'polling' && push.subscription.state !== 'updateall') await recordTrackingState(order, push.subscription);
+  const fresh = push.events.filter((event) => !order.shipmentEventKeys?.has(shipmentEventKey(event)));
+  for (const event of fresh) {
+    // A concurrent push of the same event finds it appended ('known') and goes on.
+    if ((await appendShipmentEvent(orderId, event)) === 'no-shipment') return 'unknown-tracking';
+  }
+  const newest = fresh.reduce<ShipmentEvent | null>((latest, event) => (!latest || event.occurredAt >= latest.occurredAt ? event : latest), null);
+  if (!newest || !(await advanceShipmentStatus(orderId, newest)) || newest.status !== 'DELIVERED') return 'recorded';
   const delivered = (await transition(orderId, { to: 'DELIVERED' })) ?? (await getOrder(orderId));
   if (delivered) await signalOpenTask(delivered);
   return 'delivered';
+}
+
+/** Kuaidi100 stopped tracking (`abort`: no record for days, no change for 60 days) or finished (`shutdown`). */
+async function recordTrackingState(order: StoredOrder, subscription: { state: string; message: string }): Promise<void> {
+  const tracking: TrackingState = { state: subscription.state, message: subscription.message.slice(0, 200), at: new Date().toISOString(), resubscriptions: order.shipmentTracking?.resubscriptions ?? 0 };
+  await updateWhile(order.orderId, [order.status], { shipmentTracking: tracking });
+  const log = subscription.state === 'abort' ? logger.warn.bind(logger) : logger.info.bind(logger);
+  log('carrier tracking subscription changed', { orderId: order.orderId, state: subscription.state, message: tracking.message });
 }

@@ -3,13 +3,16 @@
  * deadline without progress. It repairs what is safe (starting a missing execution,
  * idempotent by name, with the payment time the order has left; carrying out refunds a
  * final order still owes; asking the provider about a payment pending for minutes, in
- * case its notification was lost) and reports the rest,
+ * case its notification was lost; subscribing again to a parcel's tracking that the
+ * carrier's tracker gave up on) and reports the rest,
  * each with a log line and a metric, for an operator.
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { deadlines } from '../core/config.js';
 import { FINAL_STATUSES, type OrderStatus } from '../core/order.js';
-import { listOpenOrders } from '../adapters/orders.js';
+import { listOpenOrders, updateWhile, type StoredOrder } from '../adapters/orders.js';
+import { carriersFromEnv, type Carriers } from '../adapters/carriers/registry.js';
+import type { CarrierName } from '../core/carriers.js';
 import { describeOrderWorkflow, startOrderWorkflow } from '../adapters/workflow.js';
 import { paymentProvidersFromEnv, type PaymentProviders } from '../adapters/payments/registry.js';
 import { owedRefunds, settleRefunds } from './refunds.js';
@@ -20,7 +23,7 @@ const DEADLINES = deadlines();
 
 export interface ReconcileReport {
   checked: number;
-  repaired: { orderId: string; action: 'started-missing-execution' | 'completed-owed-refunds' | 'applied-unnotified-payment' }[];
+  repaired: { orderId: string; action: 'started-missing-execution' | 'completed-owed-refunds' | 'applied-unnotified-payment' | 'resubscribed-tracking' }[];
   stranded: { orderId: string; status: OrderStatus; problem: string }[];
 }
 
@@ -34,6 +37,7 @@ export async function reconcile(
   const orders = await listOpenOrders(before);
   const report: ReconcileReport = { checked: orders.length, repaired: [], stranded: [] };
   const resendBefore = new Date(now.getTime() - querySeconds * 1000).toISOString();
+  let carriers: Carriers | undefined;
   let providers: PaymentProviders | undefined;
   const payments = () => (providers ??= paymentProvidersFromEnv());
 
@@ -70,6 +74,10 @@ export async function reconcile(
       });
     } else if (order.status === 'PENDING_PAYMENT' && Date.parse(order.paymentDeadline) + graceSeconds * 1000 < now.getTime()) {
       report.stranded.push({ orderId: order.orderId, status: order.status, problem: 'past its payment deadline' });
+    } else if (order.status === 'SHIPPED' && order.shipmentTracking && order.shipmentTracking.state !== 'resubscribed') {
+      const problem = await repairTracking(order, now, (carriers ??= carriersFromEnv()));
+      if (problem === 'resubscribed') report.repaired.push({ orderId: order.orderId, action: 'resubscribed-tracking' });
+      else if (problem) report.stranded.push({ orderId: order.orderId, status: order.status, problem });
     } else if (order.status === 'PENDING_PAYMENT' && order.payment?.status === 'PENDING' && Date.parse(order.createdAt) + querySeconds * 1000 < now.getTime()) {
       // Notifications get lost: a payment pending this long is asked after at the provider.
       if (await applyProviderRecord(order.orderId, order.payment, payments())) {
@@ -83,4 +91,25 @@ export async function reconcile(
   metrics.addMetric('StrandedOrdersRepaired', MetricUnit.Count, report.repaired.length);
   metrics.addMetric('StrandedOrders', MetricUnit.Count, report.stranded.length);
   return report;
+}
+
+/** How often, and after how long, a parcel whose tracking the carrier aborted is subscribed again (Kuaidi100 suggests half an hour). */
+const MAX_RESUBSCRIPTIONS = 3;
+
+/**
+ * Kuaidi100 aborts a subscription after 3 days without any record or 60 days without
+ * change. The parcel is subscribed again after KUAIDI100_RESUBSCRIBE_SECONDS, at most
+ * three times; after that, or when tracking ended without delivery, an operator is told.
+ */
+async function repairTracking(order: StoredOrder, now: Date, carriers: Carriers): Promise<'resubscribed' | string | null> {
+  const tracking = order.shipmentTracking!;
+  if (tracking.state === 'shutdown') return `the carrier stopped tracking before delivery: ${tracking.message || 'no reason given'}`;
+  if (tracking.state !== 'abort') return null;
+  if (tracking.resubscriptions >= MAX_RESUBSCRIPTIONS) return `the carrier gave up tracking ${tracking.resubscriptions + 1} times: ${tracking.message || 'no reason given'}`;
+  const waitSeconds = Number(process.env.KUAIDI100_RESUBSCRIBE_SECONDS ?? 1800);
+  if (Date.parse(tracking.at) + waitSeconds * 1000 > now.getTime()) return null;
+  const shipment = order.shipment!;
+  await carriers.forCompany(shipment.carrier).subscribe({ carrier: shipment.carrier as CarrierName, trackingNumber: shipment.trackingNumber }, order.shippingAddress);
+  await updateWhile(order.orderId, ['SHIPPED'], { shipmentTracking: { ...tracking, state: 'resubscribed', at: now.toISOString(), resubscriptions: tracking.resubscriptions + 1 } });
+  return 'resubscribed';
 }

@@ -1,20 +1,27 @@
-/** Shipping stage: book the carrier; the order is SHIPPED once the carrier accepted it. */
+/**
+ * Shipping stage: choose the company for the destination, book the waybill, subscribe
+ * its tracking; the order is SHIPPED once the carrier accepted it.
+ */
 import { getOrder, transition } from '../adapters/orders.js';
-import { carrierFromEnv } from '../adapters/carrier.js';
+import { carriersFromEnv } from '../adapters/carriers/registry.js';
 import { recordShipment } from '../adapters/inbox.js';
 import { settle } from '../services/lifecycle.js';
 import { stageWorker } from './stage-worker.js';
 
-const carrier = carrierFromEnv();
+const carriers = carriersFromEnv();
 
 export const handler = stageWorker('shipping', {
   async bookShipment({ orderId, taskToken }) {
     const order = await getOrder(orderId);
     if (!order) throw new Error(`order ${orderId} not found`);
     if (order.status === 'PACKED') {
-      const booking = await carrier.book({ orderId, packages: order.packages ?? [] });
-      // The lookup goes first, so the carrier's first event always finds its order.
+      const company = carriers.choose(order.shippingAddress);
+      const carrier = carriers.forCompany(company);
+      // Booking again for the same order returns its waybill (the order id is the carrier's key).
+      const booking = await carrier.book({ orderId, company, packages: order.packages ?? [], recipient: order.shippingAddress });
+      // The lookup goes first, so the carrier's first push always finds its order.
       await recordShipment(booking.trackingNumber, orderId, booking.carrier);
+      await carrier.subscribe(booking, order.shippingAddress);
       await transition(orderId, {
         to: 'SHIPPED',
         set: { shipment: { carrier: booking.carrier, trackingNumber: booking.trackingNumber, status: null, events: [] } },

@@ -266,6 +266,13 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
         return delivery ? (sendJson(res, 200, { delivered: delivery }), true) : notFound();
       }
     }
+    if (method === 'POST' && parts[1] === 'carrier' && parts[2] === 'outage' && parts.length === 3) {
+      // Every carrier stand-in (the sandbox's, Kuaidi100's) refuses bookings while down.
+      const input = json();
+      if (typeof input.down !== 'boolean') return problem(res, 400, 'VALIDATION_ERROR', 'Validation failed', 'Send { "down": true | false }'), true;
+      sandbox.carrierDown = input.down;
+      return sendJson(res, 200, { down: sandbox.carrierDown }), true;
+    }
     if (method === 'POST' && parts[1] === 'shipments' && parts.length === 2 && sandbox.carrierDown) {
       problem(res, 503, 'CARRIER_UNAVAILABLE', 'Carrier unavailable', 'The sandbox carrier is down');
       return true;

@@ -62,6 +62,7 @@ export function policiesFromTopology(revoke: Revocations = {}): Map<string, Loca
         ...(['paymentWebhookSecret', 'carrierWebhookSecret'] as const).filter((need) => spec.needs?.includes(need)).map((need) => SECRET_NAMES[need]),
         // Whoever talks to providers reads their credentials (and only they do).
         ...(spec.needs?.includes('paymentProvider') ? REAL_PROVIDERS.map(credentialsSecretName) : []),
+        ...(spec.needs?.includes('carrier') ? [credentialsSecretName('kuaidi100')] : []),
       ]);
       return [spec.id, { dynamodb, indexes: new Set(spec.table?.indexes ?? []), states, sqs, secrets }];
     }),

@@ -158,6 +158,22 @@ export class Sandbox {
   /** While true, the carrier refuses bookings (an outage), to exercise the shipping deadline. */
   carrierDown = false;
 
+  /** A parcel a carrier stand-in booked, and how it pushes tracking in its own format. */
+  private readonly trackers = new Map<string, (shipment: SandboxShipment, status: string, occurredAt: string, webhookId?: string) => Promise<WebhookDelivery>>();
+
+  registerTracker(carrier: string, tracker: (shipment: SandboxShipment, status: string, occurredAt: string, webhookId?: string) => Promise<WebhookDelivery>): void {
+    this.trackers.set(carrier, tracker);
+  }
+
+  /** Records a parcel a carrier stand-in booked (the first booking of an order stays). */
+  addShipment(shipment: SandboxShipment): SandboxShipment {
+    const existing = this.shipmentOf(shipment.orderId);
+    if (existing) return existing;
+    this.shipments.set(shipment.trackingNumber, shipment);
+    this.shipmentsByOrder.set(shipment.orderId, shipment.trackingNumber);
+    return shipment;
+  }
+
   book(orderId: string): SandboxShipment {
     const existing = this.shipmentOf(orderId);
     if (existing) return existing;
@@ -167,7 +183,11 @@ export class Sandbox {
     return shipment;
   }
 
+  /** The parcel's carrier reports an event, in its own format (the sandbox's Standard Webhooks, or a stand-in's). */
   async trackingEvent(trackingNumber: string, status: string, occurredAt = new Date().toISOString(), webhookId?: string): Promise<WebhookDelivery> {
+    const shipment = this.shipments.get(trackingNumber);
+    const tracker = shipment?.carrier ? this.trackers.get(shipment.carrier) : undefined;
+    if (shipment && tracker) return tracker(shipment, status, occurredAt, webhookId);
     return deliver(`${this.baseUrl}/webhooks/carriers/sandbox`, this.secrets.carrier, trackingNotification(trackingNumber, status, occurredAt), webhookId);
   }
 }

@@ -20,11 +20,14 @@ import { freePort } from './ports.js';
 import { Sandbox } from './sandbox.js';
 import { DEFAULT_METHOD_PROVIDERS, orderIdOfMerchantPaymentId } from '../../functions/adapters/payments/provider.js';
 import { startPaymentStandIns, type PaymentStandIns } from './providers/index.js';
+import { startKuaidi100StandIn, type Kuaidi100StandIn } from './carriers/kuaidi100.js';
 import { startStepFunctionsServer, type StepFunctionsServer } from './stepfunctions-server.js';
 
 export const DEFAULT_SECRETS = {
   PAYMENT_WEBHOOK_SECRET: 'whsec_bG9jYWwtcGF5bWVudC13ZWJob29rLXNlY3JldA==',
   CARRIER_WEBHOOK_SECRET: 'whsec_bG9jYWwtY2Fycmllci13ZWJob29rLXNlY3JldA==',
+  /** Ours, sent with each Kuaidi100 subscription; its pushes are signed with it. */
+  KUAIDI100_SALT: 'local-kuaidi100-salt',
 };
 
 export interface LocalStackOptions {
@@ -52,6 +55,8 @@ export interface LocalStack {
   sandbox: Sandbox;
   /** The real providers' stand-ins (their keys, to sign and forge notifications in tests). */
   providers: PaymentStandIns;
+  /** The carriers' stand-ins (Kuaidi100 for SF Express, ZTO and EMS). */
+  carriers: { kuaidi100: Kuaidi100StandIn };
   /** The customer opens the order's checkout page; false until the payment exists. */
   openCheckout(orderId: string): Promise<boolean>;
   issuer: LocalIssuer;
@@ -159,11 +164,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const sandbox = new Sandbox(url, { payment: process.env.PAYMENT_WEBHOOK_SECRET!, carrier: process.env.CARRIER_WEBHOOK_SECRET! });
     const providers = await startPaymentStandIns(sandbox, url);
     stoppers.push(() => providers.stop());
+    const kuaidi100 = await startKuaidi100StandIn(sandbox, url, process.env.KUAIDI100_SALT ?? DEFAULT_SECRETS.KUAIDI100_SALT);
+    stoppers.push(() => kuaidi100.server.stop());
 
     // Each function runs isolated, with the environment the CDK stack gives it (from the
     // same topology) plus what Lambda itself sets: region, endpoints and its own identity.
-    const { PAYMENT_WEBHOOK_SECRET: _p, CARRIER_WEBHOOK_SECRET: _c, ...settings } = options.env ?? {};
-    const passedThrough = [...deadlineVariables, 'POWERTOOLS_LOG_LEVEL', 'RECONCILE_GRACE_SECONDS', 'RECONCILE_PAYMENT_QUERY_SECONDS'];
+    const { PAYMENT_WEBHOOK_SECRET: _p, CARRIER_WEBHOOK_SECRET: _c, KUAIDI100_SALT: _k, ...settings } = options.env ?? {};
+    const passedThrough = [...deadlineVariables, 'POWERTOOLS_LOG_LEVEL', 'RECONCILE_GRACE_SECONDS', 'RECONCILE_PAYMENT_QUERY_SECONDS', 'KUAIDI100_RESUBSCRIBE_SECONDS'];
     // The webhook secrets, read by ARN from the local Secrets Manager as on AWS.
     const secretsManager = await startSecretsManager({
       region,
@@ -171,6 +178,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         [SECRET_NAMES.paymentWebhookSecret]: process.env.PAYMENT_WEBHOOK_SECRET!,
         [SECRET_NAMES.carrierWebhookSecret]: process.env.CARRIER_WEBHOOK_SECRET!,
         ...Object.fromEntries(Object.entries(providers.credentials).map(([name, json]) => [credentialsSecretName(name), json])),
+        [credentialsSecretName('kuaidi100')]: JSON.stringify(kuaidi100.credentials),
       },
       authorize(authorization, name, arn) {
         const caller = callerOf(authorization);
@@ -187,7 +195,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         process.env.PAYMENT_PROVIDERS ??
         JSON.stringify(options.deployableSandbox ? Object.fromEntries(Object.keys(DEFAULT_METHOD_PROVIDERS).map((method) => [method, 'sandbox'])) : DEFAULT_METHOD_PROVIDERS),
       providerCredentials: Object.keys(providers.credentials).map((name) => [`${name.toUpperCase()}_CREDENTIALS_ARN`, secretsManager.arns[credentialsSecretName(name)]!]),
-      carrier: 'sandbox',
+      // The sandbox carrier unless the settings name a company (through Kuaidi100's stand-in).
+      carrier: process.env.CARRIER ?? 'sandbox',
+      carrierRules: process.env.CARRIER_RULES ?? '[]',
+      carrierCredentials: [['KUAIDI100_CREDENTIALS_ARN', secretsManager.arns[credentialsSecretName('kuaidi100')]!]],
       sandboxUrl: url,
       paymentWebhookSecret: ['PAYMENT_WEBHOOK_SECRET_ARN', secretsManager.arns[SECRET_NAMES.paymentWebhookSecret]!],
       carrierWebhookSecret: ['CARRIER_WEBHOOK_SECRET_ARN', secretsManager.arns[SECRET_NAMES.carrierWebhookSecret]!],
@@ -273,6 +284,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       url,
       sandbox,
       providers,
+      carriers: { kuaidi100 },
       openCheckout,
       issuer,
       sqs,

@@ -102,14 +102,4 @@ export function orderIdOfMerchantPaymentId(paymentId: string): string | null {
   return /^pay_[0-9A-HJKMNP-TV-Z]{26}$/.test(paymentId) ? paymentId.replace(/^pay_/, 'ord_') : null;
 }
 
-/** A provider's answer that is neither success nor a refusal we understand: the caller retries. */
-export class ProviderError extends Error {}
-
-/** fetch with a deadline, throwing ProviderError on transport failure. */
-export async function providerFetch(url: string, init: RequestInit & { timeoutMs?: number }): Promise<Response> {
-  try {
-    return await fetch(url, { ...init, signal: AbortSignal.timeout(init.timeoutMs ?? 8000) });
-  } catch (error) {
-    throw new ProviderError(`${new URL(url).host} could not be reached: ${(error as Error).message}`);
-  }
-}
+export { ProviderError, providerFetch } from '../outbound.js';
