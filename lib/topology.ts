@@ -114,7 +114,7 @@ export const httpFunctions: HttpFunction[] = [
     id: 'ops',
     entry: 'functions/http/ops.ts',
     // The reconciler on demand: it also carries out refunds that final orders still owe.
-    needs: ['stateMachine', 'stageQueues', 'paymentProvider'],
+    needs: ['stateMachine', 'stageQueues', 'paymentProvider', 'carrier'],
     table: { actions: ['Query', 'GetItem', 'UpdateItem'], indexes: ['gsi3'] },
     routes: [route('GET', '/ops/dead-letters'), route('POST', '/ops/dead-letters/{stage}/redrive'), route('POST', '/ops/reconcile')],
   },

@@ -71,6 +71,21 @@ describe('the CDK stack', () => {
     expect(readers.some((roles) => roles.includes('catalog') || roles.includes('warehouse') || roles.includes('carrierWebhooks'))).toBe(false);
   });
 
+  it('gives Kuaidi100 a credentials secret only when a parcel goes through it, readable by the carrier-facing functions', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const viaKuaidi100 = Template.fromStack(new OrdersStack(app, 'Parcels', { sandboxUrl: SANDBOX_URL, carrier: 'shunfeng', carrierRules: [{ postalCodePrefix: '85', carrier: 'ems' }] }));
+    expect(Object.keys(viaKuaidi100.findResources('AWS::SecretsManager::Secret')).some((id) => id.startsWith('Kuaidi100Credentials'))).toBe(true);
+    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret')).some((id) => id.startsWith('Kuaidi100Credentials'))).toBe(false);
+    const functions = Object.entries(viaKuaidi100.findResources('AWS::Lambda::Function'));
+    for (const prefix of ['shippingWorker', 'carrierWebhooks', 'reconciler', 'ops']) {
+      const fn = functions.find(([id]) => id.startsWith(prefix))![1];
+      expect(fn.Properties.Environment.Variables, prefix).toMatchObject({ CARRIER: 'shunfeng', CARRIER_RULES: '[{"postalCodePrefix":"85","carrier":"ems"}]', KUAIDI100_CREDENTIALS_ARN: expect.anything() });
+    }
+    const synth = (props: ConstructorParameters<typeof OrdersStack>[2]) => () => new OrdersStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad', props);
+    expect(synth({ sandboxUrl: SANDBOX_URL, carrier: 'dhl' })).toThrow(/carrier "dhl" is not one of/);
+    expect(synth({ sandboxUrl: SANDBOX_URL, carrierRules: [{ city: 'Lhasa', carrier: 'yunda' as never }] })).toThrow(/carrierRules: carrier "yunda"/);
+  });
+
   it('has one on-demand table with PITR, TTL, deletion protection, encryption and both GSIs', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
