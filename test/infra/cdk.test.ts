@@ -25,6 +25,8 @@ describe('the CDK stack', () => {
   it('refuses a configuration that could not run, saying what to set', () => {
     const synth = (props: ConstructorParameters<typeof OrdersStack>[2]) => () => new OrdersStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad', props);
     expect(synth({})).toThrow(/-c sandbox=true deploys one with the API/);
+    // Production: real providers (the default routing) and a real carrier need no sandbox.
+    expect(synth({ carrier: 'shunfeng' })).not.toThrow();
     expect(synth({ sandboxUrl: 'http://sandbox.example' })).toThrow(/must be an https URL/);
     expect(synth({ sandboxUrl: SANDBOX_URL, paymentProviders: { card: 'visa' } })).toThrow(/card -> "visa" is not one of/);
     expect(synth({ sandboxUrl: SANDBOX_URL, paymentProviders: { cash: 'sandbox' } })).toThrow(/"cash" is not a payment method/);
