@@ -12,6 +12,7 @@ try {
     // e.g. -c paymentProviders=card:stripe,alipay:alipay,wechat_pay:sandbox (method:provider)
     paymentProviders: list(context('paymentProviders')) && Object.fromEntries(list(context('paymentProviders'))!.map((pair) => pair.split(':').map((s) => s.trim()))),
     carrier: context('carrier'),
+    shortageResolution: context('shortageResolution'),
     // e.g. -c carrierRules='[{"postalCodePrefix":"85","carrier":"ems"}]'
     carrierRules: context('carrierRules') ? (JSON.parse(String(context('carrierRules'))) as never) : undefined,
     sandboxUrl: context('sandboxUrl'),

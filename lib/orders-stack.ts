@@ -235,7 +235,10 @@ export class OrdersStack extends Stack {
         carrierWebhookSecret: ['CARRIER_WEBHOOK_SECRET_ARN', carrierSecret.secretArn],
         jwt: { issuer, audience: client.userPoolClientId },
         queues: Object.fromEntries(stageQueues.map((spec) => [spec.id, { url: queues.get(spec.id)!.queueUrl, dlqUrl: deadLetterQueues.get(spec.id)!.queueUrl }])),
-        common: Object.fromEntries(Object.entries(props.deadlines ?? {}).map(([name, value]) => [name, String(value)])),
+        common: {
+          ...Object.fromEntries(Object.entries(props.deadlines ?? {}).map(([name, value]) => [name, String(value)])),
+          ...(props.shortageResolution ? { SHORTAGE_RESOLUTION: props.shortageResolution } : {}),
+        },
       });
     const grant = (fn: NodejsFunction, id: string, needs: HttpFunction['needs'] = [], access?: TableAccess) => {
       if (access) {

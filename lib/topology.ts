@@ -101,7 +101,8 @@ export const httpFunctions: HttpFunction[] = [
   {
     id: 'warehouse',
     entry: 'functions/http/warehouse.ts',
-    needs: ['stateMachine'],
+    // SHIP_AVAILABLE refunds the missing units itself: the order goes on, no compensation follows.
+    needs: ['stateMachine', 'paymentProvider'],
     table: { actions: ['GetItem', 'Query', 'UpdateItem'], indexes: ['gsi2'] },
     routes: [
       route('GET', '/warehouse/tasks'),
@@ -116,7 +117,7 @@ export const httpFunctions: HttpFunction[] = [
     // The reconciler on demand: it also carries out refunds that final orders still owe.
     needs: ['stateMachine', 'stageQueues', 'paymentProvider', 'carrier'],
     table: { actions: ['Query', 'GetItem', 'UpdateItem'], indexes: ['gsi3'] },
-    routes: [route('GET', '/ops/dead-letters'), route('POST', '/ops/dead-letters/{stage}/redrive'), route('POST', '/ops/reconcile')],
+    routes: [route('GET', '/ops/dead-letters'), route('POST', '/ops/dead-letters/{stage}/redrive'), route('POST', '/ops/reconcile'), route('POST', '/ops/orders/{orderId}/refunds')],
   },
 ];
 

@@ -63,7 +63,7 @@ export function publicOrder(order: StoredOrder): Order {
     totalMinor: order.totalMinor,
     shippingAddress: order.shippingAddress,
     paymentMethod: order.paymentMethod,
-    payment: order.payment ? { ...order.payment, refunds: order.payment.refunds.map(({ submittedAt: _internal, ...refund }) => refund) } : null,
+    payment: order.payment ? { ...order.payment, refunds: order.payment.refunds.map(({ submittedAt: _submitted, note: _note, ...refund }) => refund) } : null,
     shipment: order.shipment ?? null,
     cancellation: order.cancellation ?? null,
     fulfilment: order.fulfilment ?? null,

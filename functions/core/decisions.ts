@@ -10,7 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { refundableMinor, withRefundOwed, type Payment, type RefundReason } from './money.js';
-import type { CancellationReason, Fulfilment, Order, OrderStatus } from './order.js';
+import type { CancellationReason, Fulfilment, Order, OrderLine, OrderStatus } from './order.js';
+import { DomainError } from './errors.js';
 
 export type StockMove = 'reserve' | 'sell' | 'release' | 'unsell';
 
@@ -149,4 +150,64 @@ export function paymentDecision(order: Order & StoredPayments, report: PaymentRe
 /** The shortage report's fulfilment record when the order is cancelled for it. */
 export function shortageFulfilment(items: { sku: string; missing: number }[]): Fulfilment {
   return { shortages: items, resolution: 'CANCEL_ORDER', backorderedSince: null };
+}
+
+/** An operator's partial refund (API.md `POST /ops/orders/{orderId}/refunds`), keyed by its Idempotency-Key. */
+export interface PartialRefundRequest {
+  amountMinor: number;
+  reason: RefundReason;
+  key: string;
+  note?: string;
+}
+
+export type PartialRefundDecision = { kind: 'replay' } | { kind: 'refund'; payment: Payment };
+
+/**
+ * A partial refund of a captured payment, decided on the order as read: the same key
+ * again is a replay (or, with another amount, a reused key); never more than what is
+ * refundable (captured minus succeeded and pending refunds).
+ */
+export function partialRefundDecision(order: Order, request: PartialRefundRequest, now: string): PartialRefundDecision {
+  const payment = order.payment;
+  if (!payment?.paidAt) throw new DomainError('INVALID_STATE', 'The order has no captured payment to refund');
+  const refundId = refundIdFor(order.orderId, payment.paymentId, `${request.reason}|${request.key}`);
+  const earlier = payment.refunds.find((r) => r.refundId === refundId);
+  if (earlier) {
+    if (earlier.amountMinor !== request.amountMinor) throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a refund of another amount');
+    return { kind: 'replay' };
+  }
+  const refundable = refundableMinor(payment);
+  if (request.amountMinor > refundable) {
+    throw new DomainError('REFUND_EXCEEDS_BALANCE', `At most ${refundable} can be refunded`, [{ requested: request.amountMinor, refundable }]);
+  }
+  return { kind: 'refund', payment: withRefundOwed(payment, { refundId, amountMinor: request.amountMinor, reason: request.reason, ...(request.note ? { note: request.note } : {}) }, now) };
+}
+
+export interface ShipAvailableDecision {
+  stock: StockLine[];
+  payment: Payment | null;
+  items: OrderLine[];
+  fulfilment: Fulfilment;
+}
+
+/**
+ * SHIP_AVAILABLE: the missing units are written off (they left `sold`), refunded at
+ * their line price (a SHORTAGE refund, at most what is refundable) and shown on their
+ * lines as `refundedQuantity`; the rest ships. Null when nothing was found: the order
+ * is cancelled instead (API.md).
+ */
+export function shipAvailableDecision(order: Order, shortages: { sku: string; missing: number }[], now: string): ShipAvailableDecision | null {
+  const missing = new Map(shortages.map((s) => [s.sku, s.missing]));
+  const lost = (line: OrderLine) => Math.min(missing.get(line.sku) ?? 0, line.quantity - (line.refundedQuantity ?? 0));
+  if (!order.items.some((line) => line.quantity - (line.refundedQuantity ?? 0) - lost(line) > 0)) return null;
+  const stock: StockLine[] = order.items.filter((line) => lost(line) > 0).map((line) => ({ sku: line.sku, quantity: 0, move: 'unsell', writtenOff: lost(line) }));
+  const value = order.items.reduce((sum, line) => sum + lost(line) * line.unitPriceMinor, 0);
+  const owed = order.payment ? Math.min(value, refundableMinor(order.payment)) : 0;
+  const payment = order.payment && owed > 0 ? withRefundOwed(order.payment, { refundId: refundIdFor(order.orderId, order.payment.paymentId, 'SHORTAGE'), amountMinor: owed, reason: 'SHORTAGE' }, now) : (order.payment ?? null);
+  return {
+    stock,
+    payment,
+    items: order.items.map((line) => (lost(line) > 0 ? { ...line, refundedQuantity: (line.refundedQuantity ?? 0) + lost(line) } : line)),
+    fulfilment: { shortages, resolution: 'SHIP_AVAILABLE', backorderedSince: null },
+  };
 }

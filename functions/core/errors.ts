@@ -15,7 +15,10 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNKNOWN_SKU'
   | 'IDEMPOTENCY_KEY_REUSED'
-  | 'CURRENCY_MISMATCH';
+  | 'CURRENCY_MISMATCH'
+  | 'RETURN_WINDOW_CLOSED'
+  | 'RETURN_QUANTITY_EXCEEDED'
+  | 'REFUND_EXCEEDS_BALANCE';
 
 const STATUS: Record<ErrorCode, number> = {
   VALIDATION_ERROR: 400,
@@ -31,6 +34,9 @@ const STATUS: Record<ErrorCode, number> = {
   UNKNOWN_SKU: 422,
   IDEMPOTENCY_KEY_REUSED: 422,
   CURRENCY_MISMATCH: 422,
+  RETURN_WINDOW_CLOSED: 409,
+  RETURN_QUANTITY_EXCEEDED: 422,
+  REFUND_EXCEEDS_BALANCE: 409,
 };
 
 const TITLE: Record<ErrorCode, string> = {
@@ -47,6 +53,9 @@ const TITLE: Record<ErrorCode, string> = {
   UNKNOWN_SKU: 'Unknown SKU',
   IDEMPOTENCY_KEY_REUSED: 'Idempotency key reused',
   CURRENCY_MISMATCH: 'Currency mismatch',
+  RETURN_WINDOW_CLOSED: 'Return window closed',
+  RETURN_QUANTITY_EXCEEDED: 'Return quantity exceeded',
+  REFUND_EXCEEDS_BALANCE: 'Refund exceeds balance',
 };
 
 export class DomainError extends Error {

@@ -29,6 +29,8 @@ export interface Refund {
   completedAt: string | null;
   /** Internal: when the provider accepted the request and answered "processing"; its notification completes it. */
   submittedAt?: string | null;
+  /** Internal: the operator's note on a refund they made. */
+  note?: string;
 }
 
 export type PaymentStatus = 'PENDING' | 'SUCCEEDED' | 'PARTIALLY_REFUNDED' | 'REFUNDED' | 'FAILED' | 'CLOSED';
@@ -60,7 +62,7 @@ export function paidStatus(payment: Pick<Payment, 'amountMinor' | 'refundedMinor
 }
 
 /** A payment with a refund owed (status PENDING): the recorded decision, before any money moves. */
-export function withRefundOwed(payment: Payment, refund: Omit<Refund, 'status' | 'completedAt' | 'createdAt'>, now: string): Payment {
+export function withRefundOwed(payment: Payment, refund: Omit<Refund, 'status' | 'completedAt' | 'createdAt' | 'submittedAt'>, now: string): Payment {
   if (refund.amountMinor <= 0 || payment.refunds.some((r) => r.refundId === refund.refundId)) return payment;
   return { ...payment, refunds: [...payment.refunds, { ...refund, status: 'PENDING', createdAt: now, completedAt: null }] };
 }

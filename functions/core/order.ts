@@ -46,6 +46,8 @@ export interface OrderLine {
   quantity: number;
   unitPriceMinor: number;
   lineTotalMinor: number;
+  /** Units of the line that were refunded (a shortage shipped without them, a return). */
+  refundedQuantity?: number;
 }
 
 export interface ShippingAddress {

@@ -79,6 +79,8 @@ export const shortageBody = z.strictObject({
     .array(z.strictObject({ sku: SKU, missing: z.int().min(1).max(999) }))
     .min(1)
     .max(50),
+  // WAIT_FOR_RESTOCK (backorders) is API.md's third resolution; it is not built yet.
+  resolution: z.enum(['CANCEL_ORDER', 'SHIP_AVAILABLE']).optional(),
 });
 
 /** Payment provider events, after their signature verified. */
@@ -111,3 +113,10 @@ export function issuesToErrors(error: z.ZodError, prefix: string): { path: strin
     message: issue.message,
   }));
 }
+
+/** An operator's partial refund (API.md "Returns and refunds"). */
+export const partialRefundBody = z.strictObject({
+  amountMinor: z.int().min(1).max(MAX_REPORTED_AMOUNT_MINOR),
+  reason: z.literal('GOODWILL'),
+  note: z.string().max(500).optional(),
+});

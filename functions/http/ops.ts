@@ -7,10 +7,15 @@ import { z } from 'zod';
 import { DomainError } from '../core/errors.js';
 import { peekDeadLetters, redriveDeadLetters, stageQueuesFromEnv } from '../adapters/dead-letters.js';
 import { reconcile } from '../services/reconcile.js';
+import { refundPartially } from '../services/refunds.js';
+import { idempotencyKey, orderParams, partialRefundBody } from '../core/schemas.js';
+import { publicOrder } from '../adapters/orders.js';
+import { paymentProvidersFromEnv } from '../adapters/payments/registry.js';
 import { logger } from '../shared/powertools.js';
 import { httpHandler, json, route } from './http-handler.js';
 
 const QUEUES = stageQueuesFromEnv();
+const payments = paymentProvidersFromEnv();
 const stageParams = z.strictObject({ stage: z.string().regex(/^[a-z]{1,32}$/) });
 
 function queueOf(stage: string) {
@@ -33,6 +38,20 @@ export const handler = httpHandler({
       const moved = await redriveDeadLetters(queueOf(params.stage));
       logger.info('dead letters redriven', { stage: params.stage, moved, operator: principal!.sub });
       return json(200, { stage: params.stage, moved });
+    },
+  }),
+  'POST /ops/orders/{orderId}/refunds': route({
+    access: ['ops'],
+    params: orderParams,
+    body: partialRefundBody,
+    async handle({ params, body, headers, principal }) {
+      const key = idempotencyKey.safeParse(headers['idempotency-key']);
+      if (!key.success) {
+        throw new DomainError('VALIDATION_ERROR', 'The Idempotency-Key header is required', [{ path: 'header.Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
+      }
+      const { order, replayed } = await refundPartially(params.orderId, { ...body, key: key.data }, payments);
+      logger.info('partial refund requested', { orderId: params.orderId, amountMinor: body.amountMinor, replayed, operator: principal!.sub });
+      return json(201, publicOrder(order), replayed ? { 'idempotent-replayed': 'true' } : {});
     },
   }),
   'POST /ops/reconcile': route({

@@ -39,8 +39,8 @@ export const handler = httpHandler({
     async handle({ params, body }) {
       const order = await getOrder(params.orderId);
       if (!order) throw new DomainError('NOT_FOUND', 'There is no such pick task');
-      await reportShortage(order, body.items);
-      return json(202, { orderId: params.orderId, status: 'CANCELLED' });
+      const after = await reportShortage(order, body.items, body.resolution);
+      return json(202, { orderId: params.orderId, status: after.status });
     },
   }),
 });

@@ -7,7 +7,9 @@
  */
 import { FINAL_STATUSES } from '../core/order.js';
 import { pendingRefunds, withRefundFailed, withRefundSubmitted, withRefundSucceeded, type Payment, type Refund } from '../core/money.js';
-import { getOrder, updateWhile, type StoredOrder } from '../adapters/orders.js';
+import { getOrder, openOrderKeys, updateWhile, type StoredOrder } from '../adapters/orders.js';
+import { partialRefundDecision, type PartialRefundRequest } from '../core/decisions.js';
+import { DomainError } from '../core/errors.js';
 import type { RefundState } from '../adapters/payments/provider.js';
 import type { PaymentProviders } from '../adapters/payments/registry.js';
 import { backoff } from '../shared/backoff.js';
@@ -102,4 +104,27 @@ export async function completeRefund(orderId: string, paymentId: string | null, 
   }
   if (!order) return false;
   throw new Error(`refund ${refundId} of ${orderId} kept losing races; the provider will retry`);
+}
+
+/**
+ * An operator's partial refund: decided with one version-guarded write that records
+ * the refund owed (its id derived from the order and the Idempotency-Key), then sent.
+ * Concurrent requests re-read and see each other's pending refunds, so together they
+ * never exceed what is refundable; the same key again refunds nothing more.
+ */
+export async function refundPartially(orderId: string, request: PartialRefundRequest, payments: PaymentProviders): Promise<{ order: StoredOrder; replayed: boolean }> {
+  for (let lost = 0; lost < MAX_ATTEMPTS; ) {
+    const order = await getOrder(orderId);
+    if (!order) throw new DomainError('NOT_FOUND', `No order ${orderId}`);
+    const decision = partialRefundDecision(order, request, new Date().toISOString());
+    if (decision.kind === 'replay') return { order: await settleRefunds(order, payments), replayed: true };
+    // A final order stays in the open-orders index while it owes the refund (the reconciler finishes it).
+    const written = await updateWhile(orderId, [order.status], { payment: decision.payment, ...(FINAL_STATUSES.includes(order.status) ? openOrderKeys(order) : {}) }, { expectVersion: order.version });
+    if (written) {
+      logger.info('partial refund decided', { orderId, reason: request.reason, amountMinor: request.amountMinor });
+      return { order: await settleRefunds(written, payments), replayed: false };
+    }
+    await backoff(++lost);
+  }
+  throw new Error(`the refund of ${orderId} kept losing races; retry with the same Idempotency-Key`);
 }

@@ -1,17 +1,34 @@
 /**
- * The warehouse reports goods missing at picking. The report is itself the decision
- * (resolution CANCEL_ORDER, the default): one write cancels the order with
- * OUT_OF_STOCK, writes the missing units off, returns the found ones to available
- * and records the refund owed. A pick completion racing it finds the order no
- * longer PICKING, and the other way round, so exactly one of them takes effect.
+ * The warehouse reports goods missing at picking. The report is itself the decision:
+ * - CANCEL_ORDER (the default): one write cancels the order with OUT_OF_STOCK, writes
+ *   the missing units off, returns the found ones to available and records the
+ *   refund owed (the compensation stage pays it).
+ * - SHIP_AVAILABLE: one write packs the order with what was found, writes the missing
+ *   units off and records their SHORTAGE refund; the refund is paid here and the
+ *   order goes on to shipping. With nothing found, CANCEL_ORDER applies.
+ * A pick completion racing either finds the order no longer PICKING, and the other way
+ * round, so exactly one of them takes effect.
  */
 import { DomainError } from '../core/errors.js';
-import { shortageFulfilment } from '../core/decisions.js';
-import type { StoredOrder } from '../adapters/orders.js';
+import { shipAvailableDecision, shortageFulfilment } from '../core/decisions.js';
+import { getOrder, transition, type StoredOrder } from '../adapters/orders.js';
+import { paymentProvidersFromEnv } from '../adapters/payments/registry.js';
+import { settleRefunds } from './refunds.js';
+import { backoff } from '../shared/backoff.js';
+import { logger } from '../shared/powertools.js';
 import { decideCancellation } from './cancel.js';
 import { signalOpenTask } from './lifecycle.js';
 
-export async function reportShortage(order: StoredOrder, items: { sku: string; missing: number }[]): Promise<StoredOrder> {
+export type ShortageResolution = 'CANCEL_ORDER' | 'SHIP_AVAILABLE';
+
+/** `SHORTAGE_RESOLUTION`, the resolution of a report that names none. */
+export function defaultResolution(): ShortageResolution {
+  const setting = process.env.SHORTAGE_RESOLUTION ?? 'CANCEL_ORDER';
+  if (setting !== 'CANCEL_ORDER' && setting !== 'SHIP_AVAILABLE') throw new Error(`SHORTAGE_RESOLUTION "${setting}" is not CANCEL_ORDER or SHIP_AVAILABLE`);
+  return setting;
+}
+
+export async function reportShortage(order: StoredOrder, items: { sku: string; missing: number }[], resolution: ShortageResolution = defaultResolution()): Promise<StoredOrder> {
   const lines = new Map(order.items.map((line) => [line.sku, line.quantity]));
   const invalid = items.filter((item) => !lines.has(item.sku) || item.missing > lines.get(item.sku)!);
   if (invalid.length) {
@@ -20,6 +37,10 @@ export async function reportShortage(order: StoredOrder, items: { sku: string; m
       'Each shortage must name a line of the order and at most its quantity',
       invalid.map((item) => ({ path: `body.items.${item.sku}`, message: lines.has(item.sku) ? 'more missing than ordered' : 'not a line of this order' })),
     );
+  }
+  if (resolution === 'SHIP_AVAILABLE') {
+    const shipped = await shipAvailable(order.orderId, items);
+    if (shipped) return shipped;
   }
   const missing = Object.fromEntries(items.map((item) => [item.sku, item.missing]));
   const { order: current, outcome } = await decideCancellation(order.orderId, {
@@ -33,4 +54,38 @@ export async function reportShortage(order: StoredOrder, items: { sku: string; m
   if (outcome !== 'cancelled' && !repeated) throw new DomainError('INVALID_STATE', `The order is ${current.status}, not PICKING`);
   await signalOpenTask(current);
   return current;
+}
+
+const MAX_ATTEMPTS = 25;
+
+/** SHIP_AVAILABLE, decided with one version-guarded write; null when nothing was found (cancel instead). */
+async function shipAvailable(orderId: string, items: { sku: string; missing: number }[]): Promise<StoredOrder | null> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await backoff(attempt);
+    const order = await getOrder(orderId);
+    if (!order) throw new DomainError('NOT_FOUND', 'There is no such pick task');
+    if (order.status !== 'PICKING') {
+      // Repeating a report that succeeded is harmless: it carries out what the record owes.
+      if (order.fulfilment?.resolution !== 'SHIP_AVAILABLE') throw new DomainError('INVALID_STATE', `The order is ${order.status}, not PICKING`);
+      const settled = await settleRefunds(order, paymentProvidersFromEnv());
+      await signalOpenTask(settled);
+      return settled;
+    }
+    const decision = shipAvailableDecision(order, items, new Date().toISOString());
+    if (!decision) return null;
+    const packed = await transition(orderId, {
+      to: 'PACKED',
+      from: ['PICKING'],
+      expectVersion: order.version,
+      set: { items: decision.items, fulfilment: decision.fulfilment, packages: [], ...(decision.payment ? { payment: decision.payment } : {}) },
+      stock: decision.stock,
+      remove: ['gsi2pk', 'gsi2sk', 'pickTaskCreatedAt'],
+    });
+    if (!packed) continue; // someone else wrote first: decide again from a fresh read
+    logger.info('shortage: shipping what was found', { orderId, missing: items.reduce((sum, item) => sum + item.missing, 0) });
+    const settled = await settleRefunds(packed, paymentProvidersFromEnv());
+    await signalOpenTask(settled);
+    return settled;
+  }
+  throw new Error(`the shortage report of ${orderId} kept losing races; retry it`);
 }

@@ -170,7 +170,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Each function runs isolated, with the environment the CDK stack gives it (from the
     // same topology) plus what Lambda itself sets: region, endpoints and its own identity.
     const { PAYMENT_WEBHOOK_SECRET: _p, CARRIER_WEBHOOK_SECRET: _c, KUAIDI100_SALT: _k, ...settings } = options.env ?? {};
-    const passedThrough = [...deadlineVariables, 'POWERTOOLS_LOG_LEVEL', 'RECONCILE_GRACE_SECONDS', 'RECONCILE_PAYMENT_QUERY_SECONDS', 'KUAIDI100_RESUBSCRIBE_SECONDS'];
+    const passedThrough = [...deadlineVariables, 'POWERTOOLS_LOG_LEVEL', 'RECONCILE_GRACE_SECONDS', 'RECONCILE_PAYMENT_QUERY_SECONDS', 'KUAIDI100_RESUBSCRIBE_SECONDS', 'SHORTAGE_RESOLUTION'];
     // The webhook secrets, read by ARN from the local Secrets Manager as on AWS.
     const secretsManager = await startSecretsManager({
       region,

@@ -34,6 +34,7 @@ const MATRIX: Record<string, Record<Principal, Expect>> = {
   'GET /ops/dead-letters': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
   'POST /ops/dead-letters/{stage}/redrive': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
   'POST /ops/reconcile': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
+  'POST /ops/orders/{orderId}/refunds': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
 };
 const ROUTES = httpFunctions.flatMap((fn) => fn.routes.map((r) => ({ key: `${r.method} ${r.path}`, method: r.method, path: r.path, auth: r.auth })));
 
@@ -56,6 +57,7 @@ function bodyFor(key: string): unknown {
   if (key.endsWith('/restock')) return { quantity: 1 };
   if (key === 'POST /orders') return orderBody([{ sku, quantity: 1 }]);
   if (key.endsWith('/shortage')) return { items: [{ sku, missing: 1 }] };
+  if (key.endsWith('/refunds')) return { amountMinor: 1, reason: 'GOODWILL' };
   return undefined;
 }
 
@@ -76,7 +78,7 @@ describe('authorization matrix', () => {
         const reply = await api.request(route.method, concrete(route.path), {
           token: principal === 'none' ? undefined : tokens[principal],
           body: bodyFor(route.key),
-          headers: route.key === 'POST /orders' ? { 'idempotency-key': `matrix-${principal}` } : {},
+          headers: route.key === 'POST /orders' || route.key.endsWith('/refunds') ? { 'idempotency-key': `matrix-${principal}` } : {},
         });
         const where = `${route.key} as ${principal} -> ${reply.status} ${JSON.stringify(reply.body).slice(0, 120)}`;
         expect(reply.status, where).toBeLessThan(500);
