@@ -82,6 +82,8 @@ export const httpFunctions: HttpFunction[] = [
       route('GET', '/orders/{orderId}'),
       route('POST', '/orders/{orderId}/cancel'),
       route('POST', '/orders/{orderId}/confirm-receipt'),
+      route('POST', '/orders/{orderId}/returns'),
+      route('GET', '/orders/{orderId}/returns'),
     ],
   },
   {
@@ -108,6 +110,8 @@ export const httpFunctions: HttpFunction[] = [
       route('GET', '/warehouse/tasks'),
       route('POST', '/warehouse/tasks/{orderId}/complete'),
       route('POST', '/warehouse/tasks/{orderId}/shortage'),
+      route('GET', '/warehouse/returns'),
+      route('POST', '/warehouse/returns/{returnId}/receive'),
     ],
   },
   {
@@ -116,8 +120,8 @@ export const httpFunctions: HttpFunction[] = [
     entry: 'functions/http/ops.ts',
     // The reconciler on demand: it also carries out refunds that final orders still owe.
     needs: ['stateMachine', 'stageQueues', 'paymentProvider', 'carrier'],
-    table: { actions: ['Query', 'GetItem', 'UpdateItem'], indexes: ['gsi3'] },
-    routes: [route('GET', '/ops/dead-letters'), route('POST', '/ops/dead-letters/{stage}/redrive'), route('POST', '/ops/reconcile'), route('POST', '/ops/orders/{orderId}/refunds')],
+    table: { actions: ['Query', 'GetItem', 'UpdateItem'], indexes: ['gsi3', 'gsi2'] },
+    routes: [route('GET', '/ops/dead-letters'), route('POST', '/ops/dead-letters/{stage}/redrive'), route('POST', '/ops/reconcile'), route('POST', '/ops/orders/{orderId}/refunds'), route('POST', '/ops/returns/{returnId}/approve'), route('POST', '/ops/returns/{returnId}/reject'), route('GET', '/ops/returns')],
   },
 ];
 
@@ -151,7 +155,7 @@ export const scheduledFunctions = [
     entry: 'functions/workers/reconciler.ts',
     everyMinutes: 5,
     needs: ['stateMachine', 'paymentProvider', 'carrier'] as HttpFunction['needs'],
-    table: { actions: ['Query', 'GetItem', 'UpdateItem'], indexes: ['gsi3'] } as TableAccess,
+    table: { actions: ['Query', 'GetItem', 'UpdateItem'], indexes: ['gsi3', 'gsi2'] } as TableAccess,
   },
 ];
 
@@ -240,6 +244,8 @@ export const deadlineVariables = [
   'PICKING_TIMEOUT_SECONDS',
   'SHIPPING_TIMEOUT_SECONDS',
   'DELIVERY_TIMEOUT_SECONDS',
+  'RETURN_WINDOW_SECONDS',
+  'RETURN_SHIP_BY_SECONDS',
 ] as const;
 
 /**

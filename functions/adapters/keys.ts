@@ -5,6 +5,7 @@ export const keys = {
   idempotency: (customerId: string, key: string) => ({ pk: `IDEMPOTENCY#${customerId}#${key}`, sk: 'IDEMPOTENCY' }),
   webhook: (source: string, eventId: string) => ({ pk: `WEBHOOK#${source}#${eventId}`, sk: 'WEBHOOK' }),
   shipment: (trackingNumber: string) => ({ pk: `SHIPMENT#${trackingNumber}`, sk: 'SHIPMENT' }),
+  return: (returnId: string) => ({ pk: `RETURN#${returnId}`, sk: 'RETURN' }),
   /** The deployable sandbox's own records (staging only). */
   sandbox: (kind: string, id: string) => ({ pk: `SANDBOX#${kind}#${id}`, sk: 'SANDBOX' }),
 };
@@ -13,6 +14,10 @@ export const keys = {
 export const GSI1 = 'gsi1';
 export const productsPartition = 'PRODUCTS';
 export const customerPartition = (customerId: string) => `CUSTOMER#${customerId}`;
+/** GSI1 also lists an order's returns. */
+export const orderReturnsPartition = (orderId: string) => `ORDER-RETURNS#${orderId}`;
+/** GSI2 also lists returns by status (operators' queue, the warehouse's expected returns). */
+export const returnsByStatusPartition = (status: string) => `RETURNS#${status}`;
 /** GSI2 is sparse: only orders with an open pick task carry its keys. */
 export const GSI2 = 'gsi2';
 export const openPickTasksPartition = 'PICKTASK#OPEN';

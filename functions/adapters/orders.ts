@@ -294,6 +294,24 @@ export async function transition(orderId: string, change: Transition): Promise<S
 }
 
 /**
+ * An update of the order for a transaction that writes other items with it (a return
+ * and its stock moves): `set` applied only on the version the decision was read from.
+ */
+export function versionedOrderUpdate(orderId: string, expectVersion: number, set: Record<string, NativeAttributeValue>) {
+  const names: Record<string, string> = {};
+  const values: Item = { ':now': new Date().toISOString(), ':one': 1 };
+  const sets = ['updatedAt = :now', VERSION_BUMP, ...assignments(set, names, values, 's')];
+  return {
+    TableName: TABLE,
+    Key: keys.order(orderId),
+    UpdateExpression: `SET ${sets.join(', ')}`,
+    ConditionExpression: 'attribute_exists(pk)' + versionGuard(expectVersion, values),
+    ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/**
  * Records the workflow's task token for `stage` while the order is in one of
  * `whileIn`. Returns the order either way, and whether the token was stored.
  */

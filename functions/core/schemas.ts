@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { CARRIER_STATUSES, PAYMENT_METHODS } from './order.js';
+import { RETURN_REASONS, RETURN_STATUSES } from './returns.js';
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, MAX_REPORTED_AMOUNT_MINOR, MAX_UNIT_PRICE_MINOR } from './money.js';
 
 export const SKU = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 characters of A-Z a-z 0-9 - _ .');
@@ -119,4 +120,27 @@ export const partialRefundBody = z.strictObject({
   amountMinor: z.int().min(1).max(MAX_REPORTED_AMOUNT_MINOR),
   reason: z.literal('GOODWILL'),
   note: z.string().max(500).optional(),
+});
+
+/** Returns (API.md "Returns and refunds (after-sales)"). */
+export const returnRequestBody = z.strictObject({
+  items: z
+    .array(z.strictObject({ sku: SKU, quantity: z.int().min(1).max(MAX_LINE_QUANTITY), reason: z.enum(RETURN_REASONS) }))
+    .min(1)
+    .max(MAX_ORDER_LINES)
+    .refine((items) => new Set(items.map((i) => i.sku)).size === items.length, 'each SKU at most once'),
+  note: z.string().max(500).optional(),
+});
+export const returnParams = z.strictObject({ returnId: z.string().regex(/^ret_[0-9A-F]{26}$/, 'must be a return id') });
+export const returnVerdictBody = z.strictObject({ note: z.string().max(500).optional() }).optional();
+export const returnsQuery = z.strictObject({
+  status: z.enum(RETURN_STATUSES).default('REQUESTED'),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: cursor.optional(),
+});
+export const receiveReturnBody = z.strictObject({
+  items: z
+    .array(z.strictObject({ sku: SKU, quantity: z.int().min(0).max(MAX_LINE_QUANTITY), condition: z.enum(['RESELLABLE', 'DAMAGED']) }))
+    .min(1)
+    .max(2 * MAX_ORDER_LINES),
 });

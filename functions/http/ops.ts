@@ -8,7 +8,10 @@ import { DomainError } from '../core/errors.js';
 import { peekDeadLetters, redriveDeadLetters, stageQueuesFromEnv } from '../adapters/dead-letters.js';
 import { reconcile } from '../services/reconcile.js';
 import { refundPartially } from '../services/refunds.js';
-import { idempotencyKey, orderParams, partialRefundBody } from '../core/schemas.js';
+import { idempotencyKey, orderParams, partialRefundBody, returnParams, returnsQuery, returnVerdictBody } from '../core/schemas.js';
+import { listReturnsByStatus, publicReturn } from '../adapters/returns.js';
+import { decideReturn } from '../services/returns.js';
+import { page } from './paging.js';
 import { publicOrder } from '../adapters/orders.js';
 import { paymentProvidersFromEnv } from '../adapters/payments/registry.js';
 import { logger } from '../shared/powertools.js';
@@ -52,6 +55,34 @@ export const handler = httpHandler({
       const { order, replayed } = await refundPartially(params.orderId, { ...body, key: key.data }, payments);
       logger.info('partial refund requested', { orderId: params.orderId, amountMinor: body.amountMinor, replayed, operator: principal!.sub });
       return json(201, publicOrder(order), replayed ? { 'idempotent-replayed': 'true' } : {});
+    },
+  }),
+  'POST /ops/returns/{returnId}/approve': route({
+    access: ['ops'],
+    params: returnParams,
+    body: returnVerdictBody,
+    async handle({ params, body, principal }) {
+      const ret = await decideReturn(params.returnId, 'APPROVED', body?.note);
+      logger.info('return approved', { returnId: params.returnId, operator: principal!.sub });
+      return json(200, publicReturn(ret));
+    },
+  }),
+  'POST /ops/returns/{returnId}/reject': route({
+    access: ['ops'],
+    params: returnParams,
+    body: returnVerdictBody,
+    async handle({ params, body, principal }) {
+      const ret = await decideReturn(params.returnId, 'REJECTED', body?.note);
+      logger.info('return rejected', { returnId: params.returnId, operator: principal!.sub });
+      return json(200, publicReturn(ret));
+    },
+  }),
+  'GET /ops/returns': route({
+    access: ['ops'],
+    query: returnsQuery,
+    async handle({ query }) {
+      const { items, nextCursor } = await page(query.cursor, (startKey) => listReturnsByStatus(query.status, query.limit, startKey));
+      return json(200, { items: items.map(publicReturn), nextCursor });
     },
   }),
   'POST /ops/reconcile': route({

@@ -1,6 +1,8 @@
 /** Order routes for customers (and `ops`, who may see any order). */
 import { DomainError } from '../core/errors.js';
-import { createOrderBody, idempotencyKey, orderParams, pageQuery } from '../core/schemas.js';
+import { createOrderBody, idempotencyKey, orderParams, pageQuery, returnRequestBody } from '../core/schemas.js';
+import { listReturnsOfOrder, publicReturn } from '../adapters/returns.js';
+import { requestReturn } from '../services/returns.js';
 import { getOrder, listCustomerOrders, publicOrder, type StoredOrder } from '../adapters/orders.js';
 import { page } from './paging.js';
 import { placeOrder } from '../services/place-order.js';
@@ -17,7 +19,32 @@ async function visibleOrder(orderId: string, principal: Principal, opsAllowed = 
   return order;
 }
 
+function requiredKey(headers: Record<string, string | undefined>): string {
+  const key = idempotencyKey.safeParse(headers['idempotency-key']);
+  if (!key.success) throw new DomainError('VALIDATION_ERROR', 'The Idempotency-Key header is required', [{ path: 'header.Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
+  return key.data;
+}
+
 export const handler = httpHandler({
+  'POST /orders/{orderId}/returns': route({
+    access: 'customer',
+    params: orderParams,
+    body: returnRequestBody,
+    async handle({ params, body, headers, principal }) {
+      const key = requiredKey(headers);
+      const order = await visibleOrder(params.orderId, principal!, false);
+      const { ret, replayed } = await requestReturn(order, key, body);
+      return json(201, publicReturn(ret), replayed ? { 'idempotent-replayed': 'true' } : {});
+    },
+  }),
+  'GET /orders/{orderId}/returns': route({
+    access: 'customer',
+    params: orderParams,
+    async handle({ params, principal }) {
+      await visibleOrder(params.orderId, principal!);
+      return json(200, { items: (await listReturnsOfOrder(params.orderId)).map(publicReturn) });
+    },
+  }),
   'POST /orders': route({
     access: 'customer',
     body: createOrderBody,

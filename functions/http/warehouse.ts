@@ -1,6 +1,8 @@
 /** Warehouse routes: open pick tasks, and the warehouse's report on each. */
 import { DomainError } from '../core/errors.js';
-import { completePickBody, orderParams, pageQuery, shortageBody } from '../core/schemas.js';
+import { completePickBody, orderParams, pageQuery, receiveReturnBody, returnParams, shortageBody } from '../core/schemas.js';
+import { listReturnsByStatus, publicReturn } from '../adapters/returns.js';
+import { receiveReturn } from '../services/returns.js';
 import { page } from './paging.js';
 import { getOrder, listOpenPickTasks } from '../adapters/orders.js';
 import { completePick } from '../services/lifecycle.js';
@@ -21,6 +23,28 @@ export const handler = httpHandler({
         })),
         nextCursor,
       });
+    },
+  }),
+  'GET /warehouse/returns': route({
+    access: ['warehouse', 'ops'],
+    async handle() {
+      // Approved returns on their way, oldest first (a return carries no personal data).
+      const items = [];
+      let startKey: Record<string, unknown> | undefined;
+      do {
+        const batch = await listReturnsByStatus('APPROVED', 100, startKey);
+        items.push(...batch.items.map(publicReturn));
+        startKey = batch.lastKey;
+      } while (startKey && items.length < 1000);
+      return json(200, { items });
+    },
+  }),
+  'POST /warehouse/returns/{returnId}/receive': route({
+    access: ['warehouse'],
+    params: returnParams,
+    body: receiveReturnBody,
+    async handle({ params, body }) {
+      return json(200, publicReturn(await receiveReturn(params.returnId, body.items)));
     },
   }),
   'POST /warehouse/tasks/{orderId}/complete': route({

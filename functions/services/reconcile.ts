@@ -17,6 +17,7 @@ import { describeOrderWorkflow, startOrderWorkflow } from '../adapters/workflow.
 import { paymentProvidersFromEnv, type PaymentProviders } from '../adapters/payments/registry.js';
 import { owedRefunds, settleRefunds } from './refunds.js';
 import { applyProviderRecord } from './payments.js';
+import { expireReturns, finishReceivedReturns } from './returns.js';
 import { logger, metrics } from '../shared/powertools.js';
 
 const DEADLINES = deadlines();
@@ -25,6 +26,7 @@ export interface ReconcileReport {
   checked: number;
   repaired: { orderId: string; action: 'started-missing-execution' | 'completed-owed-refunds' | 'applied-unnotified-payment' | 'resubscribed-tracking' }[];
   stranded: { orderId: string; status: OrderStatus; problem: string }[];
+  returns?: { expired: string[]; refunded: string[] };
 }
 
 export async function reconcile(
@@ -85,6 +87,9 @@ export async function reconcile(
       }
     }
   }
+
+  // Returns: approved ones whose goods never came expire; received ones whose refund completed later are marked REFUNDED.
+  report.returns = { expired: await expireReturns(now), refunded: await finishReceivedReturns() };
 
   for (const item of report.repaired) logger.warn('stranded order repaired', item);
   for (const item of report.stranded) logger.error('stranded order needs an operator', item);

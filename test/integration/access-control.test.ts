@@ -7,7 +7,7 @@ import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { httpFunctions } from '../../lib/topology.js';
 import { useLocalStack } from '../helpers/local-stack.js';
-import { ADDRESS, ops, orderBody, pay, placeOrder, product, warehouse } from '../helpers/shop.js';
+import { ADDRESS, deliver, ops, orderBody, pay, pickAndShip, placeOrder, product, warehouse } from '../helpers/shop.js';
 
 const api = useLocalStack();
 type Principal = 'none' | 'owner' | 'other' | 'warehouse' | 'ops';
@@ -35,21 +35,36 @@ const MATRIX: Record<string, Record<Principal, Expect>> = {
   'POST /ops/dead-letters/{stage}/redrive': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
   'POST /ops/reconcile': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
   'POST /ops/orders/{orderId}/refunds': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
+  'POST /orders/{orderId}/returns': { none: 401, owner: 'allow', other: 404, warehouse: 404, ops: 404 },
+  'GET /orders/{orderId}/returns': { none: 401, owner: 'allow', other: 404, warehouse: 404, ops: 'allow' },
+  'POST /ops/returns/{returnId}/approve': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
+  'POST /ops/returns/{returnId}/reject': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
+  'GET /ops/returns': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
+  'GET /warehouse/returns': { none: 401, owner: 403, other: 403, warehouse: 'allow', ops: 'allow' },
+  'POST /warehouse/returns/{returnId}/receive': { none: 401, owner: 403, other: 403, warehouse: 'allow', ops: 403 },
 };
 const ROUTES = httpFunctions.flatMap((fn) => fn.routes.map((r) => ({ key: `${r.method} ${r.path}`, method: r.method, path: r.path, auth: r.auth })));
 
 let sku: string;
 let orderId: string;
+let returnId: string;
 let tokens: Record<Exclude<Principal, 'none'>, string>;
 
 beforeAll(async () => {
   sku = await product(api, 50);
   orderId = (await placeOrder(api, 'owner', [{ sku, quantity: 1 }])).body.orderId;
   tokens = { owner: await api.token('owner'), other: await api.token('other'), warehouse: await warehouse(api), ops: await ops(api) };
+  // A delivered order of the owner's with a return, for the return routes.
+  const returned = (await placeOrder(api, 'owner', [{ sku, quantity: 1 }])).body.orderId;
+  await pay(api, 'owner', returned);
+  const shipped = await pickAndShip(api, 'owner', returned);
+  await deliver(api, 'owner', returned, shipped.shipment.trackingNumber);
+  const requested = await api.request('POST', `/orders/${returned}/returns`, { token: tokens.owner, headers: { 'idempotency-key': 'matrix-return' }, body: { items: [{ sku, quantity: 1, reason: 'OTHER' }] } });
+  returnId = requested.body.returnId;
 });
 
 function concrete(path: string): string {
-  return path.replace('{sku}', sku).replace('{orderId}', orderId).replace('{provider}', 'sandbox').replace('{carrier}', 'sandbox').replace('{stage}', 'payment');
+  return path.replace('{sku}', sku).replace('{orderId}', orderId).replace('{provider}', 'sandbox').replace('{carrier}', 'sandbox').replace('{stage}', 'payment').replace('{returnId}', returnId);
 }
 
 function bodyFor(key: string): unknown {
@@ -58,6 +73,9 @@ function bodyFor(key: string): unknown {
   if (key === 'POST /orders') return orderBody([{ sku, quantity: 1 }]);
   if (key.endsWith('/shortage')) return { items: [{ sku, missing: 1 }] };
   if (key.endsWith('/refunds')) return { amountMinor: 1, reason: 'GOODWILL' };
+  if (key === 'POST /orders/{orderId}/returns') return { items: [{ sku, quantity: 1, reason: 'OTHER' }] };
+  if (key.endsWith('/receive')) return { items: [{ sku, quantity: 1, condition: 'RESELLABLE' }] };
+  if (key.endsWith('/approve') || key.endsWith('/reject')) return {};
   return undefined;
 }
 
@@ -78,7 +96,7 @@ describe('authorization matrix', () => {
         const reply = await api.request(route.method, concrete(route.path), {
           token: principal === 'none' ? undefined : tokens[principal],
           body: bodyFor(route.key),
-          headers: route.key === 'POST /orders' || route.key.endsWith('/refunds') ? { 'idempotency-key': `matrix-${principal}` } : {},
+          headers: route.key === 'POST /orders' || route.key.endsWith('/refunds') || route.key.endsWith('/returns') ? { 'idempotency-key': `matrix-${principal}` } : {},
         });
         const where = `${route.key} as ${principal} -> ${reply.status} ${JSON.stringify(reply.body).slice(0, 120)}`;
         expect(reply.status, where).toBeLessThan(500);
