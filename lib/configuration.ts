@@ -27,7 +27,7 @@ export interface DeploymentConfiguration {
   /** Where the hosted sign-in may send users back (authorization code with PKCE); none: sign-in by SRP from the app only. */
   callbackUrls?: string[];
   deadlines?: Record<string, number>;
-  /** What a shortage report that names no resolution does: CANCEL_ORDER (default) or SHIP_AVAILABLE. */
+  /** What a shortage report that names no resolution does: CANCEL_ORDER (default), SHIP_AVAILABLE or WAIT_FOR_RESTOCK. */
   shortageResolution?: string;
 }
 
@@ -81,8 +81,8 @@ export function configurationProblems(config: DeploymentConfiguration): string[]
     const local = /^http:\/\/localhost(:\d+)?\//.test(url);
     if (!local && !isUrl(url, ['https:'])) problems.push(`callbackUrls: "${url}" must be https (or http://localhost for development)`);
   }
-  if (config.shortageResolution !== undefined && !['CANCEL_ORDER', 'SHIP_AVAILABLE'].includes(config.shortageResolution)) {
-    problems.push(`shortageResolution "${config.shortageResolution}" is not CANCEL_ORDER or SHIP_AVAILABLE`);
+  if (config.shortageResolution !== undefined && !['CANCEL_ORDER', 'SHIP_AVAILABLE', 'WAIT_FOR_RESTOCK'].includes(config.shortageResolution)) {
+    problems.push(`shortageResolution "${config.shortageResolution}" is not CANCEL_ORDER, SHIP_AVAILABLE or WAIT_FOR_RESTOCK`);
   }
   for (const [name, value] of Object.entries(config.deadlines ?? {})) {
     if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be a whole number of seconds >= 1, got ${value}`);

@@ -63,7 +63,8 @@ export const httpFunctions: HttpFunction[] = [
     id: 'catalog',
     entry: 'functions/http/catalog.ts',
     needs: ['jwtVerifier'],
-    table: { actions: ['GetItem', 'Query', 'UpdateItem'], indexes: ['gsi1'] },
+    // A restock serves backordered orders first (GSI2 lists them, oldest first).
+    table: { actions: ['GetItem', 'Query', 'UpdateItem'], indexes: ['gsi1', 'gsi2'] },
     routes: [
       route('GET', '/products', 'none'),
       route('GET', '/products/{sku}', 'none'),

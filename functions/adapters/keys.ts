@@ -21,6 +21,8 @@ export const returnsByStatusPartition = (status: string) => `RETURNS#${status}`;
 /** GSI2 is sparse: only orders with an open pick task carry its keys. */
 export const GSI2 = 'gsi2';
 export const openPickTasksPartition = 'PICKTASK#OPEN';
+/** Orders waiting for a restock (WAIT_FOR_RESTOCK), oldest first: their pick task left the open list. */
+export const backorderedPartition = 'PICKTASK#BACKORDERED';
 
 /**
  * GSI3 is sparse too: orders that are not final, sharded so that busy days do not

@@ -11,7 +11,7 @@ import {
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { dynamo } from './aws-clients.js';
-import { customerPartition, GSI1, GSI2, GSI3, OPEN_ORDER_SHARDS, STORAGE_ATTRIBUTES, keys, openOrderPartition, openPickTasksPartition, tableName } from './keys.js';
+import { customerPartition, GSI1, GSI2, GSI3, OPEN_ORDER_SHARDS, STORAGE_ATTRIBUTES, keys, openOrderPartition, openPickTasksPartition, backorderedPartition, tableName } from './keys.js';
 import { allowedPredecessors, FINAL_STATUSES, type CancellationReason, type Order, type OrderStatus, type ShipmentEvent, type Stage } from '../core/order.js';
 import type { Payment } from '../core/money.js';
 import type { StockLine } from '../core/decisions.js';
@@ -31,6 +31,8 @@ export interface StoredOrder extends Order {
   shipmentLatestAt?: string;
   /** Payments for this order that do not pay it (a second or late payment), each with the refund it is owed. */
   strayPayments?: Payment[];
+  /** Units each SKU still owes a backordered order (WAIT_FOR_RESTOCK); restocks serve them. */
+  backorder?: Record<string, number>;
   /** The carrier's tracking subscription when it is not simply running (Kuaidi100 `abort` or `shutdown`). */
   shipmentTracking?: TrackingState;
 }
@@ -131,7 +133,7 @@ export async function listOpenOrders(before: string, limitPerShard = 100): Promi
 export type { StockLine, StockMove } from '../core/decisions.js';
 
 /** One SKU's stock movement as a single conditional update of its counters. */
-export function stockMoveUpdate({ sku, quantity, move, writtenOff = 0 }: StockLine) {
+export function stockMoveUpdate({ sku, quantity, move, writtenOff = 0, backordered = 0 }: StockLine) {
   const [from, to] = {
     reserve: ['available', 'reserved'],
     sell: ['reserved', 'sold'],
@@ -143,9 +145,9 @@ export function stockMoveUpdate({ sku, quantity, move, writtenOff = 0 }: StockLi
     Key: keys.product(sku),
     // Written-off units are counted, so the ledger stays explainable:
     // restocked = available + reserved + sold + writtenOff.
-    UpdateExpression: `SET ${from} = ${from} - :out, ${to} = ${to} + :q${writtenOff ? ', writtenOff = if_not_exists(writtenOff, :zero) + :w' : ''}`,
+    UpdateExpression: `SET ${from} = ${from} - :out, ${to} = ${to} + :q${writtenOff ? ', writtenOff = if_not_exists(writtenOff, :zero) + :w' : ''}${backordered ? ', backordered = if_not_exists(backordered, :zero) + :b' : ''}`,
     ConditionExpression: `${from} >= :out`,
-    ExpressionAttributeValues: { ':q': quantity, ':out': quantity + writtenOff, ...(writtenOff ? { ':w': writtenOff, ':zero': 0 } : {}) },
+    ExpressionAttributeValues: { ':q': quantity, ':out': quantity + writtenOff, ...(writtenOff || backordered ? { ':zero': 0 } : {}), ...(writtenOff ? { ':w': writtenOff } : {}), ...(backordered ? { ':b': backordered } : {}) },
     ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
   };
 }
@@ -297,14 +299,14 @@ export async function transition(orderId: string, change: Transition): Promise<S
  * An update of the order for a transaction that writes other items with it (a return
  * and its stock moves): `set` applied only on the version the decision was read from.
  */
-export function versionedOrderUpdate(orderId: string, expectVersion: number, set: Record<string, NativeAttributeValue>) {
+export function versionedOrderUpdate(orderId: string, expectVersion: number, set: Record<string, NativeAttributeValue>, remove: readonly string[] = []) {
   const names: Record<string, string> = {};
   const values: Item = { ':now': new Date().toISOString(), ':one': 1 };
   const sets = ['updatedAt = :now', VERSION_BUMP, ...assignments(set, names, values, 's')];
   return {
     TableName: TABLE,
     Key: keys.order(orderId),
-    UpdateExpression: `SET ${sets.join(', ')}`,
+    UpdateExpression: `SET ${sets.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
     ConditionExpression: 'attribute_exists(pk)' + versionGuard(expectVersion, values),
     ExpressionAttributeNames: Object.keys(names).length ? names : undefined,
     ExpressionAttributeValues: values,
@@ -418,3 +420,37 @@ export const pickTaskKeys = (order: Pick<Order, 'orderId'>, createdAt: string) =
   gsi2sk: `${createdAt}#${order.orderId}`,
   pickTaskCreatedAt: createdAt,
 });
+
+/** The order's versioned change with the stock moves decided with it, all or nothing; false when another writer came first. */
+export async function updateWithStock(orderId: string, expectVersion: number, set: Record<string, NativeAttributeValue>, remove: readonly string[], stock: readonly (StockLine | ReturnType<typeof allocationUpdate>)[]): Promise<boolean> {
+  try {
+    await dynamo.send(
+      new TransactWriteCommand({
+        TransactItems: [{ Update: versionedOrderUpdate(orderId, expectVersion, set, remove) }, ...stock.map((line) => ({ Update: 'TableName' in line ? line : stockMoveUpdate(line) }))],
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    if (cancellationReasons(error)?.[0]?.Code === 'ConditionalCheckFailed') return false;
+    throw error;
+  }
+}
+
+/** Restocked units served to a backordered order: straight to `sold`, owed no more. */
+export function allocationUpdate(sku: string, units: number) {
+  return {
+    TableName: TABLE,
+    Key: keys.product(sku),
+    UpdateExpression: 'SET sold = if_not_exists(sold, :zero) + :a, backordered = backordered - :a, updatedAt = :now',
+    ConditionExpression: 'backordered >= :a',
+    ExpressionAttributeValues: { ':a': units, ':zero': 0, ':now': new Date().toISOString() },
+  };
+}
+
+export async function listBackorderedOrders(limit: number, startKey?: Record<string, unknown>) {
+  const out = await dynamo.send(
+    new QueryCommand({ TableName: TABLE, IndexName: GSI2, KeyConditionExpression: 'gsi2pk = :p', ExpressionAttributeValues: { ':p': backorderedPartition }, Limit: limit, ExclusiveStartKey: startKey }),
+  );
+  return { items: (out.Items ?? []).map(toOrder), lastKey: out.LastEvaluatedKey };
+}

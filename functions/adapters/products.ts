@@ -17,6 +17,8 @@ export interface Product {
   sold: number;
   /** Units that left the stock (shortages); the ledger: restocks = available + reserved + sold + writtenOff. */
   writtenOff: number;
+  /** Units owed to orders waiting for a restock (WAIT_FOR_RESTOCK). */
+  backordered: number;
 }
 
 const TABLE = tableName();
@@ -31,6 +33,7 @@ function toProduct(item: Record<string, unknown>): Product {
     reserved: (item.reserved as number) ?? 0,
     sold: (item.sold as number) ?? 0,
     writtenOff: (item.writtenOff as number) ?? 0,
+    backordered: (item.backordered as number) ?? 0,
   };
 }
 

@@ -22,6 +22,8 @@ export interface StockLine {
   move: StockMove;
   /** Units that leave the stock from the move's source counter (a shortage). */
   writtenOff?: number;
+  /** Change of the units owed to backordered orders (WAIT_FOR_RESTOCK: up when they wait, down when they are served or cancelled). */
+  backordered?: number;
 }
 
 /**
@@ -52,11 +54,13 @@ export interface CancelDecision {
  * money is owed an ORDER_CANCELLED refund of all that is still refundable; an unpaid
  * one that was closed at the provider first is recorded CLOSED.
  */
-export function cancellationDecision(order: Order, now: string, missing: Record<string, number> = {}, paymentClosed = false): CancelDecision {
+export function cancellationDecision(order: Order & { backorder?: Record<string, number> }, now: string, missing: Record<string, number> = {}, paymentClosed = false): CancelDecision {
   const stock: StockLine[] = order.items.map((line) => {
     if (!holdsSold(order.status)) return { sku: line.sku, quantity: line.quantity, move: 'release' };
-    const lost = Math.min(missing[line.sku] ?? 0, line.quantity);
-    return { sku: line.sku, quantity: line.quantity - lost, move: 'unsell', writtenOff: lost };
+    // Units a backordered order still waits for were written off already: they are no longer owed.
+    const owed = order.backorder?.[line.sku] ?? 0;
+    const lost = Math.min(missing[line.sku] ?? 0, line.quantity - owed);
+    return { sku: line.sku, quantity: line.quantity - owed - lost, move: 'unsell', writtenOff: lost, ...(owed ? { backordered: -owed } : {}) };
   });
   // An unpaid payment closed at the provider (so it can no longer be paid) is recorded CLOSED.
   const payment = order.payment && paymentClosed && !order.payment.paidAt ? { ...order.payment, status: 'CLOSED' as const } : (order.payment ?? null);
@@ -209,5 +213,24 @@ export function shipAvailableDecision(order: Order, shortages: { sku: string; mi
     payment,
     items: order.items.map((line) => (lost(line) > 0 ? { ...line, refundedQuantity: (line.refundedQuantity ?? 0) + lost(line) } : line)),
     fulfilment: { shortages, resolution: 'SHIP_AVAILABLE', backorderedSince: null },
+  };
+}
+
+export interface BackorderDecision {
+  stock: StockLine[];
+  backorder: Record<string, number>;
+  fulfilment: Fulfilment;
+}
+
+/**
+ * WAIT_FOR_RESTOCK: the missing units leave the stock (written off) and are owed to the
+ * order (the products' `backordered`); restocks serve them, oldest order first.
+ */
+export function backorderDecision(order: Order, shortages: { sku: string; missing: number }[], now: string): BackorderDecision {
+  const owed = Object.fromEntries(shortages.map((s) => [s.sku, Math.min(s.missing, order.items.find((l) => l.sku === s.sku)?.quantity ?? 0)]));
+  return {
+    stock: Object.entries(owed).filter(([, m]) => m > 0).map(([sku, m]) => ({ sku, quantity: 0, move: 'unsell', writtenOff: m, backordered: m })),
+    backorder: owed,
+    fulfilment: { shortages, resolution: 'WAIT_FOR_RESTOCK', backorderedSince: now },
   };
 }

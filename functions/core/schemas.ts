@@ -80,8 +80,7 @@ export const shortageBody = z.strictObject({
     .array(z.strictObject({ sku: SKU, missing: z.int().min(1).max(999) }))
     .min(1)
     .max(50),
-  // WAIT_FOR_RESTOCK (backorders) is API.md's third resolution; it is not built yet.
-  resolution: z.enum(['CANCEL_ORDER', 'SHIP_AVAILABLE']).optional(),
+  resolution: z.enum(['CANCEL_ORDER', 'SHIP_AVAILABLE', 'WAIT_FOR_RESTOCK']).optional(),
 });
 
 /** Payment provider events, after their signature verified. */

@@ -1,14 +1,15 @@
 /** Catalog routes: anyone reads products; `ops` sets names, prices and stock. */
 import { DomainError } from '../core/errors.js';
 import { pageQuery, productBody, restockBody, skuParams } from '../core/schemas.js';
-import { getProduct, listProducts, putProduct, restock, type Product } from '../adapters/products.js';
+import { getProduct, listProducts, putProduct, type Product } from '../adapters/products.js';
+import { restockServingBackorders } from '../services/restock.js';
 import { page } from './paging.js';
 import { httpHandler, json, route, type Principal } from './http-handler.js';
 
 /** Stock detail beyond `available` is for operators only (API.md). */
 function view(product: Product, principal: Principal | null) {
-  const { reserved, sold, writtenOff, ...rest } = product;
-  return principal?.isOps ? { ...rest, reserved, sold, writtenOff } : rest;
+  const { reserved, sold, writtenOff, backordered, ...rest } = product;
+  return principal?.isOps ? { ...rest, reserved, sold, writtenOff, backordered } : rest;
 }
 
 export const handler = httpHandler({
@@ -44,7 +45,7 @@ export const handler = httpHandler({
     params: skuParams,
     body: restockBody,
     async handle({ params, body, principal }) {
-      const product = await restock(params.sku, body.quantity);
+      const product = await restockServingBackorders(params.sku, body.quantity);
       if (!product) throw new DomainError('NOT_FOUND', `No product ${params.sku}`);
       return json(200, view(product, principal));
     },

@@ -56,9 +56,15 @@ export async function signalOpenTask(order: StoredOrder): Promise<void> {
 
 /** The warehouse picked and packed the order. */
 export async function completePick(orderId: string, packages: { weightGrams: number }[]): Promise<StoredOrder> {
+  // A backordered order keeps the record of its shortage and its wait; it is packed only once served.
+  const read = await getOrder(orderId);
+  if (read?.status === 'PICKING' && Object.values(read.backorder ?? {}).some((owed) => owed > 0)) {
+    throw new DomainError('INVALID_STATE', 'The order waits for a restock of missing units; its pick task reopens once they arrive');
+  }
+  const waited = read?.fulfilment;
   const packed = await transition(orderId, {
     to: 'PACKED',
-    set: { packages, fulfilment: { shortages: [], resolution: 'NONE', backorderedSince: null } },
+    set: { packages, fulfilment: waited?.resolution === 'WAIT_FOR_RESTOCK' ? waited : { shortages: [], resolution: 'NONE', backorderedSince: null } },
     remove: ['gsi2pk', 'gsi2sk', 'pickTaskCreatedAt'],
   });
   if (packed) {

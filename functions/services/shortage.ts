@@ -6,12 +6,17 @@
  * - SHIP_AVAILABLE: one write packs the order with what was found, writes the missing
  *   units off and records their SHORTAGE refund; the refund is paid here and the
  *   order goes on to shipping. With nothing found, CANCEL_ORDER applies.
+ * - WAIT_FOR_RESTOCK: one write writes the missing units off, owes them to the order
+ *   (products' `backordered`) and takes its task off the open list; restocks serve it
+ *   (services/restock.ts), and its pick task reopens when nothing is owed any more.
+ *   The picking deadline still applies (then it is cancelled).
  * A pick completion racing either finds the order no longer PICKING, and the other way
  * round, so exactly one of them takes effect.
  */
 import { DomainError } from '../core/errors.js';
-import { shipAvailableDecision, shortageFulfilment } from '../core/decisions.js';
-import { getOrder, transition, type StoredOrder } from '../adapters/orders.js';
+import { backorderDecision, shipAvailableDecision, shortageFulfilment } from '../core/decisions.js';
+import { getOrder, transition, updateWithStock, type StoredOrder } from '../adapters/orders.js';
+import { backorderedPartition } from '../adapters/keys.js';
 import { paymentProvidersFromEnv } from '../adapters/payments/registry.js';
 import { settleRefunds } from './refunds.js';
 import { backoff } from '../shared/backoff.js';
@@ -19,13 +24,13 @@ import { logger } from '../shared/powertools.js';
 import { decideCancellation } from './cancel.js';
 import { signalOpenTask } from './lifecycle.js';
 
-export type ShortageResolution = 'CANCEL_ORDER' | 'SHIP_AVAILABLE';
+export type ShortageResolution = 'CANCEL_ORDER' | 'SHIP_AVAILABLE' | 'WAIT_FOR_RESTOCK';
 
 /** `SHORTAGE_RESOLUTION`, the resolution of a report that names none. */
 export function defaultResolution(): ShortageResolution {
   const setting = process.env.SHORTAGE_RESOLUTION ?? 'CANCEL_ORDER';
-  if (setting !== 'CANCEL_ORDER' && setting !== 'SHIP_AVAILABLE') throw new Error(`SHORTAGE_RESOLUTION "${setting}" is not CANCEL_ORDER or SHIP_AVAILABLE`);
-  return setting;
+  if (!['CANCEL_ORDER', 'SHIP_AVAILABLE', 'WAIT_FOR_RESTOCK'].includes(setting)) throw new Error(`SHORTAGE_RESOLUTION "${setting}" is not CANCEL_ORDER, SHIP_AVAILABLE or WAIT_FOR_RESTOCK`);
+  return setting as ShortageResolution;
 }
 
 export async function reportShortage(order: StoredOrder, items: { sku: string; missing: number }[], resolution: ShortageResolution = defaultResolution()): Promise<StoredOrder> {
@@ -42,6 +47,7 @@ export async function reportShortage(order: StoredOrder, items: { sku: string; m
     const shipped = await shipAvailable(order.orderId, items);
     if (shipped) return shipped;
   }
+  if (resolution === 'WAIT_FOR_RESTOCK') return waitForRestock(order.orderId, items);
   const missing = Object.fromEntries(items.map((item) => [item.sku, item.missing]));
   const { order: current, outcome } = await decideCancellation(order.orderId, {
     reason: 'OUT_OF_STOCK',
@@ -86,6 +92,26 @@ async function shipAvailable(orderId: string, items: { sku: string; missing: num
     const settled = await settleRefunds(packed, paymentProvidersFromEnv());
     await signalOpenTask(settled);
     return settled;
+  }
+  throw new Error(`the shortage report of ${orderId} kept losing races; retry it`);
+}
+
+/** WAIT_FOR_RESTOCK, decided with one versioned write together with its stock moves. */
+async function waitForRestock(orderId: string, items: { sku: string; missing: number }[]): Promise<StoredOrder> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    await backoff(attempt);
+    const order = await getOrder(orderId);
+    if (!order) throw new DomainError('NOT_FOUND', 'There is no such pick task');
+    // Repeating a report that succeeded is harmless while the order waits.
+    if (order.status === 'PICKING' && Object.values(order.backorder ?? {}).some((units) => units > 0)) return order;
+    if (order.status !== 'PICKING') throw new DomainError('INVALID_STATE', `The order is ${order.status}, not PICKING`);
+    const now = new Date().toISOString();
+    const decision = backorderDecision(order, items, now);
+    const set = { fulfilment: decision.fulfilment, backorder: decision.backorder, gsi2pk: backorderedPartition, gsi2sk: `${now}#${orderId}` };
+    if (await updateWithStock(orderId, order.version, set, ['pickTaskCreatedAt'], decision.stock)) {
+      logger.info('shortage: order waits for a restock', { orderId, missing: items.reduce((sum, item) => sum + item.missing, 0) });
+      return (await getOrder(orderId))!;
+    }
   }
   throw new Error(`the shortage report of ${orderId} kept losing races; retry it`);
 }
