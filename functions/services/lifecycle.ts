@@ -11,6 +11,7 @@ import type { TrackingPush } from '../adapters/carriers/carrier.js';
 import { advanceShipmentStatus, appendShipmentEvent, getOrder, shipmentEventKey, transition, updateWhile, type StoredOrder, type TrackingState } from '../adapters/orders.js';
 import { findOrderIdByTracking } from '../adapters/inbox.js';
 import { taskFailed, taskSucceeded } from '../adapters/workflow.js';
+import { backoff } from '../shared/backoff.js';
 import { logger } from '../shared/powertools.js';
 
 /** The status that ends each stage's wait. */
@@ -56,31 +57,37 @@ export async function signalOpenTask(order: StoredOrder): Promise<void> {
 
 /** The warehouse picked and packed the order. */
 export async function completePick(orderId: string, packages: { weightGrams: number }[]): Promise<StoredOrder> {
-  // A backordered order keeps the record of its shortage and its wait; it is packed only once served.
-  const read = await getOrder(orderId);
-  if (read?.status === 'PICKING' && Object.values(read.backorder ?? {}).some((owed) => owed > 0)) {
-    throw new DomainError('INVALID_STATE', 'The order waits for a restock of missing units; its pick task reopens once they arrive');
+  for (let attempt = 0; attempt < 25; attempt++) {
+    await backoff(attempt);
+    const order = await getOrder(orderId);
+    if (!order) throw new DomainError('NOT_FOUND', 'There is no such pick task');
+    // Repeating a call that succeeded is harmless (API.md), and re-sends the signal a
+    // crash may have lost after the write.
+    if (hasReached(order.status, 'PACKED')) {
+      await signalOpenTask(order);
+      return order;
+    }
+    if (order.status === 'CANCELLED') throw new DomainError('INVALID_STATE', `The order was cancelled (${order.cancellation?.reason ?? 'CANCELLED'}); do not pack it`);
+    if (order.status !== 'PICKING') throw new DomainError('INVALID_STATE', `The order is ${order.status}, not PICKING`);
+    // A backordered order is packed only once served, and keeps the record of its shortage and its wait.
+    if (Object.values(order.backorder ?? {}).some((owed) => owed > 0)) {
+      throw new DomainError('INVALID_STATE', 'The order waits for a restock of missing units; its pick task reopens once they arrive');
+    }
+    const waited = order.fulfilment?.resolution === 'WAIT_FOR_RESTOCK' ? order.fulfilment : null;
+    // Written on the version read, so a shortage report decided meanwhile is never overwritten.
+    const packed = await transition(orderId, {
+      to: 'PACKED',
+      from: ['PICKING'],
+      expectVersion: order.version,
+      set: { packages, fulfilment: waited ?? { shortages: [], resolution: 'NONE', backorderedSince: null } },
+      remove: ['gsi2pk', 'gsi2sk', 'pickTaskCreatedAt'],
+    });
+    if (packed) {
+      await signalOpenTask(packed);
+      return packed;
+    }
   }
-  const waited = read?.fulfilment;
-  const packed = await transition(orderId, {
-    to: 'PACKED',
-    set: { packages, fulfilment: waited?.resolution === 'WAIT_FOR_RESTOCK' ? waited : { shortages: [], resolution: 'NONE', backorderedSince: null } },
-    remove: ['gsi2pk', 'gsi2sk', 'pickTaskCreatedAt'],
-  });
-  if (packed) {
-    await signalOpenTask(packed);
-    return packed;
-  }
-  const order = await getOrder(orderId);
-  if (!order) throw new DomainError('NOT_FOUND', 'There is no such pick task');
-  // Repeating a call that succeeded is harmless (API.md), and re-sends the signal a
-  // crash may have lost after the write.
-  if (hasReached(order.status, 'PACKED')) {
-    await signalOpenTask(order);
-    return order;
-  }
-  if (order.status === 'CANCELLED') throw new DomainError('INVALID_STATE', `The order was cancelled (${order.cancellation?.reason ?? 'CANCELLED'}); do not pack it`);
-  throw new DomainError('INVALID_STATE', `The order is ${order.status}, not PICKING`);
+  throw new Error(`the pick of ${orderId} kept losing races; retry it`);
 }
 
 /** The customer confirms receipt while SHIPPED or DELIVERED. */

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { useLocalStack } from '../helpers/local-stack.js';
-import { MODEL_STACK_OPTIONS, runModel } from './driver.js';
+import { afterSalesMix, MODEL_STACK_OPTIONS, runModel } from './driver.js';
 import { checkInvariants } from './invariants.js';
 
 const ORDERS = 200;
@@ -21,7 +21,7 @@ describe('money, stock and orders under random interleavings of every actor', ()
     const verdict = await checkInvariants(api.stack, run);
     console.log(
       `model: seed ${SEED}, ${run.orders.length} orders placed (${run.rejectedAtPlacement} refused at placement), ${run.actions} actions, ` +
-        `${verdict.checks} checks, ${verdict.violations.length} violations, settled in ${verdict.settleMs} ms; outcomes ${JSON.stringify(verdict.outcomes)}`,
+        `${verdict.checks} checks, ${verdict.violations.length} violations, settled in ${verdict.settleMs} ms; outcomes ${JSON.stringify(verdict.outcomes)}; after-sales ${JSON.stringify(afterSalesMix(run))}`,
     );
     expect(run.orders.length).toBeGreaterThanOrEqual(ORDERS * 0.8);
     expect(verdict.violations).toEqual([]);

@@ -27,6 +27,9 @@ export const MODEL_STACK_OPTIONS: LocalStackOptions = {
     RECONCILE_GRACE_SECONDS: '3',
     // Lost notifications are looked for at the provider while the deadline runs too.
     RECONCILE_PAYMENT_QUERY_SECONDS: '3',
+    // Returns open long enough for the actors; approved ones that never arrive expire quickly.
+    RETURN_WINDOW_SECONDS: '60',
+    RETURN_SHIP_BY_SECONDS: '3',
   },
   // A crashed worker's message comes back quickly.
   visibilityTimeoutSeconds: 2,
@@ -108,6 +111,18 @@ export class Client {
   }
 }
 
+/** How often each after-sales path ran in a run (from the orders' scripts), to see the mix exercised. */
+export function afterSalesMix(run: RunRecord): Record<string, number> {
+  const count = (pattern: RegExp) => run.orders.filter((o) => o.script.some((line) => pattern.test(line))).length;
+  return {
+    goodwill: count(/^goodwill/),
+    returns: count(/^return /),
+    returnsReceived: count(/^received .* -> 200/),
+    shipAvailable: count(/shortage:SHIP_AVAILABLE/),
+    waitForRestock: count(/shortage:WAIT_FOR_RESTOCK/),
+  };
+}
+
 /** What the driver did and saw; the invariants read it with the system's state. */
 export interface RunRecord {
   seed: number;
@@ -122,10 +137,13 @@ export interface RunRecord {
   /** Checks made while the run was going on (stock ledger reads). */
   liveChecks: number;
   liveViolations: string[];
+  /** Returned units the warehouse received as DAMAGED (written off), per SKU. */
+  damaged: Map<string, number>;
 }
 
 const PAYMENT_PLANS = { pay: 38, payDuplicates: 14, payAtDeadline: 10, payLate: 8, fail: 8, failThenPay: 5, mismatch: 6, lostNotification: 4, none: 7 } as const;
 const PICK_PLANS = { complete: 50, shortage: 14, crossing: 12, shortageThenComplete: 6, completeAtDeadline: 9, none: 9 } as const;
+const SHORTAGE_RESOLUTIONS = { CANCEL_ORDER: 40, SHIP_AVAILABLE: 30, WAIT_FOR_RESTOCK: 30 } as const;
 const CARRIER_STATUSES = ['PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERED'] as const;
 
 export async function runModel(stack: LocalStack, options: { orders: number; seed: number; log?: (line: string) => void }): Promise<RunRecord> {
@@ -143,6 +161,7 @@ export async function runModel(stack: LocalStack, options: { orders: number; see
     unexpected: [],
     liveChecks: 0,
     liveViolations: [],
+    damaged: new Map(),
   };
 
   /** Sends until the answer is not a 5xx (providers, carriers and clients retry), then checks it is one we expect. */
@@ -331,10 +350,12 @@ export async function runModel(stack: LocalStack, options: { orders: number; see
       const order = task;
       const complete = () =>
         act(`complete ${orderId}`, [200, 409], () => client.request('POST', `/warehouse/tasks/${orderId}/complete`, { token: warehouse, body: { packages: [{ weightGrams: r.int(100, 5000) }] } }));
+      const resolution = r.weighted(SHORTAGE_RESOLUTIONS);
       const shortage = () => {
         const missing = order.items.filter(() => r.chance(0.6)).map((line) => ({ sku: line.sku, missing: r.int(1, line.quantity) }));
         if (!missing.length) missing.push({ sku: order.items[0]!.sku, missing: 1 });
-        return act(`shortage ${orderId}`, [202, 409], () => client.request('POST', `/warehouse/tasks/${orderId}/shortage`, { token: warehouse, body: { items: missing } }));
+        script.push(`shortage:${resolution}`);
+        return act(`shortage ${orderId}`, [202, 409], () => client.request('POST', `/warehouse/tasks/${orderId}/shortage`, { token: warehouse, body: { items: missing, resolution } }));
       };
       await sleep(r.int(0, 900));
       switch (pickPlan) {
@@ -387,7 +408,62 @@ export async function runModel(stack: LocalStack, options: { orders: number; see
       await act(`confirm ${orderId}`, [200, 409], () => client.request('POST', `/orders/${orderId}/confirm-receipt`, { token }));
     };
 
-    await Promise.all([payer(), canceller(), picker(), carrier(), confirmer()]);
+    /** Reads the order as its customer does, until `done` says so or the time is up. */
+    const watchOrder = async (done: (order: any) => boolean, timeoutMs: number) => {
+      for (const stop = Date.now() + timeoutMs; Date.now() < stop; await sleep(300)) {
+        const reply = await client.request('GET', `/orders/${orderId}`, { token });
+        if (reply.status === 200 && done(reply.body)) return reply.body;
+      }
+      return null;
+    };
+
+    /** An operator refunds part of a paid order, sometimes several at once (goodwill). */
+    const goodwill = async () => {
+      if (!r.chance(0.15)) return;
+      const paid = await watchOrder((order) => !!order.payment?.paidAt, 12_000);
+      if (!paid) return;
+      await sleep(r.int(0, 2000));
+      const requests = Array.from({ length: r.int(1, 3) }, () => ({ key: randomUUID(), amountMinor: r.int(1, Math.max(1, Math.floor(paid.totalMinor / 2))) }));
+      script.push(`goodwill ${requests.map((q) => q.amountMinor).join('+')}`);
+      await Promise.all(
+        requests.map((q) =>
+          act(`goodwill ${orderId}`, [201, 409], () => client.request('POST', `/ops/orders/${orderId}/refunds`, { token: ops, headers: { 'idempotency-key': q.key }, body: { amountMinor: q.amountMinor, reason: 'GOODWILL' } })),
+        ),
+      );
+    };
+
+    /** The customer returns part of a delivered order; operators decide; the warehouse receives it, or nothing arrives. */
+    const returner = async () => {
+      if (!r.chance(0.7)) return;
+      const delivered = await watchOrder((order) => order.status === 'DELIVERED' || order.status === 'COMPLETED' || order.status === 'CANCELLED', 25_000);
+      if (!delivered || delivered.status === 'CANCELLED') return;
+      const line = r.pick(delivered.items as { sku: string; quantity: number; refundedQuantity?: number }[]);
+      const left = line.quantity - (line.refundedQuantity ?? 0);
+      if (left <= 0) return;
+      const request = () =>
+        act(`return ${orderId}`, [201, 409, 422], () =>
+          client.request('POST', `/orders/${orderId}/returns`, { token, headers: { 'idempotency-key': randomUUID() }, body: { items: [{ sku: line.sku, quantity: r.int(1, left), reason: 'NO_LONGER_NEEDED' }] } }),
+        );
+      // Sometimes two at once, racing for the same units.
+      const replies = await Promise.all(r.chance(0.3) ? [request(), request()] : [request()]);
+      for (const reply of replies.filter((x) => x.status === 201)) {
+        const ret = reply.body as { returnId: string; items: { sku: string; quantity: number }[] };
+        const approveIt = r.chance(0.8);
+        script.push(`return ${ret.items[0]!.quantity} ${approveIt ? 'approved' : 'rejected'}`);
+        await act(`decide return ${orderId}`, [200, 409], () => client.request('POST', `/ops/returns/${ret.returnId}/${approveIt ? 'approve' : 'reject'}`, { token: ops, body: {} }));
+        if (!approveIt || !r.chance(0.8)) continue; // approved, never sent back: it expires
+        await sleep(r.int(0, 2500)); // sometimes as it expires
+        const arrived = r.int(0, ret.items[0]!.quantity);
+        const condition = r.chance(0.3) ? 'DAMAGED' : 'RESELLABLE';
+        const received = await act(`receive return ${orderId}`, [200, 409], () =>
+          client.request('POST', `/warehouse/returns/${ret.returnId}/receive`, { token: warehouse, body: { items: [{ sku: ret.items[0]!.sku, quantity: arrived, condition }] } }),
+        );
+        script.push(`received ${arrived} ${condition} -> ${received.status}`);
+        if (received.status === 200 && condition === 'DAMAGED') record.damaged.set(ret.items[0]!.sku, (record.damaged.get(ret.items[0]!.sku) ?? 0) + arrived);
+      }
+    };
+
+    await Promise.all([payer(), canceller(), picker(), carrier(), confirmer(), goodwill(), returner()]);
   }
 
   const watchers = [watchStock(), watchPickTasks()];

@@ -112,8 +112,23 @@ export async function checkInvariants(stack: LocalStack, run: RunRecord, settleT
       // No cancelled order keeps money.
       check(!captured || held.status === 'REFUNDED', () => `${where}: cancelled but the provider still holds ${held?.amountMinor} (${held?.status})`);
     } else if (RANK[order.status]! >= RANK.PAID!) {
-      // An order that goes on is paid, and its payment was never refunded.
-      check(payment?.status === 'SUCCEEDED' && held?.status === 'SUCCEEDED' && held.refunds.length === 0, () => `${where}: ${order.status} with payment ${payment?.status} (provider ${held?.status})`);
+      // An order that goes on is paid; only after-sales refunds (goodwill, shortage, returns) may have been made, never a cancellation's.
+      const reasons = (payment?.refunds ?? []).map((r: { reason: string }) => r.reason);
+      check(!!payment?.paidAt && ['SUCCEEDED', 'PARTIALLY_REFUNDED', 'REFUNDED'].includes(held?.status ?? '') && reasons.every((reason: string) => ['GOODWILL', 'SHORTAGE', 'RETURN'].includes(reason)), () => `${where}: ${order.status} with payment ${payment?.status} (provider ${held?.status}) refunds ${reasons.join(',')}`);
+    }
+
+    // Returns: none left half-done; a refunded one's refund paid once; never more units back than delivered.
+    const returns = ((await client.request('GET', `/orders/${orderId}/returns`, { token: ops })).body.items ?? []) as { returnId: string; status: string; items: { sku: string; quantity: number }[]; refundMinor: number }[];
+    for (const ret of returns) {
+      check(ret.status !== 'RECEIVED', () => `${where}: return ${ret.returnId} received but never refunded`);
+      if (ret.status === 'REFUNDED' && ret.refundMinor > 0) {
+        const paid = (payment?.refunds ?? []).filter((r: { reason: string; amountMinor: number; status: string }) => r.reason === 'RETURN' && r.status === 'SUCCEEDED');
+        check(paid.some((r: { amountMinor: number }) => r.amountMinor === ret.refundMinor), () => `${where}: return ${ret.returnId} REFUNDED ${ret.refundMinor} without its refund`);
+      }
+    }
+    for (const line of order.items as { sku: string; quantity: number; refundedQuantity?: number }[]) {
+      const open = returns.filter((r) => r.status === 'REQUESTED' || r.status === 'APPROVED').reduce((sum, r) => sum + (r.items.find((i) => i.sku === line.sku)?.quantity ?? 0), 0);
+      check((line.refundedQuantity ?? 0) + open <= line.quantity, () => `${where}: ${line.sku} refunded ${line.refundedQuantity ?? 0} + in open returns ${open} > ${line.quantity}`);
     }
   }
 
@@ -128,18 +143,21 @@ export async function checkInvariants(stack: LocalStack, run: RunRecord, settleT
       const line = order.items.find((l: { sku: string }) => l.sku === sku);
       if (!line) continue;
       if (order.status === 'PENDING_PAYMENT') reserved += line.quantity;
-      if (SOLD.has(order.status)) sold += line.quantity;
-      if (order.status === 'CANCELLED') {
-        const missing = order.fulfilment?.shortages?.find((s: { sku: string }) => s.sku === sku)?.missing ?? 0;
-        writtenOff += Math.min(missing, line.quantity);
-      }
+      // Refunded units (shipped without, or returned) left `sold`.
+      if (SOLD.has(order.status)) sold += line.quantity - (line.refundedQuantity ?? 0);
+      // Units reported missing were written off, whatever the resolution (a waiting order's were served from restocks).
+      const missing = order.fulfilment?.shortages?.find((s: { sku: string }) => s.sku === sku)?.missing ?? 0;
+      writtenOff += Math.min(missing, line.quantity);
     }
+    writtenOff += run.damaged.get(sku) ?? 0;
     const total = product.available + product.reserved + product.sold + product.writtenOff;
     check(restocked.low === restocked.high && total === restocked.low, () => `${sku}: available+reserved+sold+writtenOff = ${total}, restocked ${restocked.low}`);
     check(Math.min(product.available, product.reserved, product.sold, product.writtenOff) >= 0, () => `${sku}: a counter below zero ${JSON.stringify(product)}`);
     check(product.reserved === reserved, () => `${sku}: reserved ${product.reserved}, orders awaiting payment hold ${reserved}`);
     check(product.sold === sold, () => `${sku}: sold ${product.sold}, orders that go on hold ${sold}`);
-    check(product.writtenOff === writtenOff, () => `${sku}: writtenOff ${product.writtenOff}, shortages reported ${writtenOff}`);
+    check(product.writtenOff === writtenOff, () => `${sku}: writtenOff ${product.writtenOff}, shortages reported and damaged returns ${writtenOff}`);
+    // Units owed to waiting orders: none once no order waits.
+    check(product.backordered >= 0 && (product.backordered === 0 || orders.some((o) => o.status === 'PICKING')), () => `${sku}: backordered ${product.backordered} with no order waiting`);
   }
   return { checks, violations, settleMs, outcomes };
 }
