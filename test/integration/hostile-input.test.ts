@@ -14,6 +14,7 @@ const api = useLocalStack({ env: SANDBOX_PAYMENTS });
 const API_CODES = [
   'VALIDATION_ERROR', 'UNAUTHENTICATED', 'INVALID_SIGNATURE', 'FORBIDDEN', 'NOT_FOUND', 'OUT_OF_STOCK', 'PRICE_CHANGED',
   'INVALID_STATE', 'IDEMPOTENCY_IN_PROGRESS', 'PAYLOAD_TOO_LARGE', 'UNKNOWN_SKU', 'IDEMPOTENCY_KEY_REUSED', 'CURRENCY_MISMATCH',
+  'RETURN_WINDOW_CLOSED', 'RETURN_QUANTITY_EXCEEDED', 'REFUND_EXCEEDS_BALANCE',
 ];
 const RUNS = 40;
 
@@ -63,13 +64,16 @@ const rawBody = (valid: Record<string, unknown>) =>
   );
 
 describe('hostile bodies', () => {
-  const cases: { name: string; method: string; path: () => string; valid: () => Record<string, unknown>; token: () => Promise<string | undefined>; headers?: () => Record<string, string>; stock?: boolean }[] = [
+  const cases: { name: string; method: string; path: () => string; valid: () => Record<string, unknown>; token: () => Promise<string | undefined>; headers?: () => Record<string, string>; stock?: boolean; money?: boolean }[] = [
     { name: 'POST /orders', method: 'POST', path: () => '/orders', valid: () => orderBody([{ sku, quantity: 1 }]), token: () => api.token('fuzzer'), headers: () => ({ 'idempotency-key': `fuzz-${Math.random()}` }), stock: true },
     { name: 'PUT /products/{sku}', method: 'PUT', path: () => `/products/FUZZ-${sku}`, valid: () => ({ name: 'x', priceMinor: 1, currency: 'CNY' }), token: () => ops(api) },
     { name: 'POST /products/{sku}/restock', method: 'POST', path: () => `/products/${sku}/restock`, valid: () => ({ quantity: 1 }), token: () => ops(api), stock: true },
     { name: 'POST /warehouse/tasks/{orderId}/shortage', method: 'POST', path: () => `/warehouse/tasks/${pickingOrder}/shortage`, valid: () => ({ items: [{ sku: 'NOT-IN-ORDER', missing: 1 }] }), token: () => warehouse(api), stock: true },
     { name: 'POST /warehouse/tasks/{orderId}/complete', method: 'POST', path: () => '/warehouse/tasks/ord_00000000000000000000000000/complete', valid: () => ({ packages: [{ weightGrams: 1 }] }), token: () => warehouse(api) },
     { name: 'POST /local/token', method: 'POST', path: () => '/local/token', valid: () => ({ sub: 'x', groups: ['ops'] }), token: async () => undefined },
+    { name: 'POST /ops/orders/{orderId}/refunds', method: 'POST', path: () => `/ops/orders/${pickingOrder}/refunds`, valid: () => ({ amountMinor: 1, reason: 'GOODWILL' }), token: () => ops(api), headers: () => ({ 'idempotency-key': `fuzz-${Math.random()}` }), money: true },
+    { name: 'POST /orders/{orderId}/returns', method: 'POST', path: () => `/orders/${pickingOrder}/returns`, valid: () => ({ items: [{ sku, quantity: 1, reason: 'OTHER' }] }), token: () => api.token('fuzz-owner'), headers: () => ({ 'idempotency-key': `fuzz-${Math.random()}` }), stock: true },
+    { name: 'POST /warehouse/returns/{returnId}/receive', method: 'POST', path: () => '/warehouse/returns/ret_0123456789ABCDEF0123456789/receive', valid: () => ({ items: [{ sku, quantity: 1, condition: 'RESELLABLE' }] }), token: () => warehouse(api), stock: true },
   ];
 
   for (const c of cases) {
@@ -78,10 +82,13 @@ describe('hostile bodies', () => {
       await fc.assert(
         fc.asyncProperty(rawBody(c.valid()), async (body) => {
           const before = c.stock ? await stockOf(api, sku) : null;
+          const refunded = async () => (await api.request('GET', `/orders/${pickingOrder}`, { token: await ops(api) })).body.payment.refundedMinor;
+          const moneyBefore = c.money ? await refunded() : null;
           const reply = await api.request(c.method, c.path(), { token, rawBody: body, headers: c.headers?.() });
           if (c.name === 'POST /local/token' && reply.status === 200) return; // a valid token request
           assertSane(reply, `${c.name} ${body.slice(0, 200)}`);
           if (before && reply.status >= 400) expect(await stockOf(api, sku)).toEqual(before);
+          if (moneyBefore !== null && reply.status >= 400) expect(await refunded()).toBe(moneyBefore);
         }),
         { numRuns: RUNS },
       );
@@ -124,10 +131,10 @@ describe('hostile paths and queries', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.string({ maxLength: 120 }),
-        fc.constantFrom('/products/{}', '/orders/{}', '/orders/{}/cancel', '/warehouse/tasks/{}/complete', '/orders?limit={}', '/orders?cursor={}', '/products?cursor={}&limit=2', '/ops/dead-letters/{}/redrive'),
+        fc.constantFrom('/products/{}', '/orders/{}', '/orders/{}/cancel', '/warehouse/tasks/{}/complete', '/orders?limit={}', '/orders?cursor={}', '/products?cursor={}&limit=2', '/ops/dead-letters/{}/redrive', '/ops/returns?status={}', '/ops/returns?cursor={}', '/ops/returns/{}/approve', '/orders/{}/returns'),
         async (value, template) => {
           const path = template.replace('{}', encodeURIComponent(value));
-          const method = template.startsWith('/orders/{}/') || template.includes('/complete') || template.includes('/redrive') ? 'POST' : 'GET';
+          const method = (template.startsWith('/orders/{}/') && !template.endsWith('/returns')) || template.includes('/complete') || template.includes('/redrive') || template.includes('/approve') ? 'POST' : 'GET';
           const reply = await api.request(method, path, { token });
           assertSane(reply, `${method} ${path}`);
         },
