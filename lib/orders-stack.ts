@@ -26,7 +26,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
 import { configurationProblems, paymentRouting, realProviders, usesKuaidi100, type DeploymentConfiguration } from './configuration.js';
-import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, functionEnvironment, workflowActions, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, stateMachine as machineSpec, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
+import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, functionEnvironment, workflowActions, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, stateMachine as machineSpec, returnStateMachine as returnMachineSpec, queuesOf, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
@@ -136,7 +136,7 @@ export class OrdersStack extends Stack {
       stateMachineType: StateMachineType.STANDARD,
       // fromString, not fromFile: the definition stays in the template (assertable), not an S3 asset.
       definitionBody: DefinitionBody.fromString(readFileSync(root(machineSpec.definitionFile), 'utf8')),
-      definitionSubstitutions: Object.fromEntries(stageQueues.map((spec) => [spec.substitution, queues.get(spec.id)!.queueUrl])),
+      definitionSubstitutions: Object.fromEntries(queuesOf('orders').map((spec) => [spec.substitution, queues.get(spec.id)!.queueUrl])),
       tracingEnabled: true,
       logs: {
         destination: new LogGroup(this, 'OrderLifecycleLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
@@ -146,8 +146,25 @@ export class OrdersStack extends Stack {
       },
     });
     // The workflow's only calls: sending each stage's task message.
-    for (const queue of queues.values()) queue.grantSendMessages(machine);
+    for (const spec of queuesOf('orders')) queues.get(spec.id)!.grantSendMessages(machine);
     acknowledge(machine, {
+      'AwsSolutions-IAM5[Resource::*]': 'Only the X-Ray and CloudWatch Logs delivery actions that tracing and logging need, which support no resource-level permissions.',
+    });
+
+    // Returns run in their own workflow, of the same shape (callback tasks with deadlines).
+    const returnMachine = new StateMachine(this, returnMachineSpec.id, {
+      stateMachineType: StateMachineType.STANDARD,
+      definitionBody: DefinitionBody.fromString(readFileSync(root(returnMachineSpec.definitionFile), 'utf8')),
+      definitionSubstitutions: Object.fromEntries(queuesOf('returns').map((spec) => [spec.substitution, queues.get(spec.id)!.queueUrl])),
+      tracingEnabled: true,
+      logs: {
+        destination: new LogGroup(this, 'ReturnLifecycleLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+        level: LogLevel.ALL,
+        includeExecutionData: false,
+      },
+    });
+    for (const spec of queuesOf('returns')) queues.get(spec.id)!.grantSendMessages(returnMachine);
+    acknowledge(returnMachine, {
       'AwsSolutions-IAM5[Resource::*]': 'Only the X-Ray and CloudWatch Logs delivery actions that tracing and logging need, which support no resource-level permissions.',
     });
 
@@ -225,6 +242,7 @@ export class OrdersStack extends Stack {
       functionEnvironment(needs, {
         tableName: table.tableName,
         stateMachineArn: machine.stateMachineArn,
+        returnStateMachineArn: returnMachine.stateMachineArn,
         paymentProviders: JSON.stringify(paymentRouting(props)),
         providerCredentials: [...credentialSecrets].map(([name, secret]) => [`${name.toUpperCase()}_CREDENTIALS_ARN`, secret.secretArn]),
         carrier: props.carrier ?? 'sandbox',
@@ -250,9 +268,15 @@ export class OrdersStack extends Stack {
         );
       }
       acknowledgeLambdaBasics(fn);
-      if (needs.includes('stateMachine')) machine.grantTaskResponse(fn);
+      if (needs.includes('stateMachine')) {
+        machine.grantTaskResponse(fn);
+        returnMachine.grantTaskResponse(fn);
+      }
       const workflow = workflowActions(id, needs);
-      if (workflow.includes('StartExecution')) machine.grantStartExecution(fn);
+      if (workflow.includes('StartExecution')) {
+        machine.grantStartExecution(fn);
+        returnMachine.grantStartExecution(fn);
+      }
       if (workflow.includes('DescribeExecution')) {
         // Only DescribeExecution, on this machine's executions (one per order, hence the wildcard).
         const executions = this.formatArn({ service: 'states', resource: 'execution', resourceName: `${machine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });

@@ -33,6 +33,8 @@ export interface HttpFunction {
 
 export interface StageQueue {
   id: string;
+  /** Which workflow sends to it (default the order workflow). */
+  machine?: 'orders' | 'returns';
   table: TableAccess;
   /** The ASL placeholder that receives this queue's URL. */
   substitution: string;
@@ -172,12 +174,23 @@ export const stageQueues: StageQueue[] = [
   { id: 'delivery', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'DeliveryQueueUrl', worker: 'functions/workers/delivery.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
   { id: 'receipt', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'ReceiptQueueUrl', worker: 'functions/workers/receipt.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
   { id: 'compensation', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'CompensationQueueUrl', worker: 'functions/workers/compensation.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'paymentProvider'] },
+  // The return workflow's queue (statemachines/return-lifecycle.asl.json).
+  { id: 'returns', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'ReturnsQueueUrl', worker: 'functions/workers/returns.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'paymentProvider'], machine: 'returns' },
 ];
 
 export const stateMachine = {
   id: 'OrderLifecycle',
   definitionFile: 'statemachines/order-lifecycle.asl.json',
 } as const;
+
+/** One execution per approved return: its deadline and steps, watched like an order's. */
+export const returnStateMachine = {
+  id: 'ReturnLifecycle',
+  definitionFile: 'statemachines/return-lifecycle.asl.json',
+} as const;
+
+/** The queues each workflow sends to: the order workflow's stages, or the return workflow's. */
+export const queuesOf = (machine: 'orders' | 'returns') => stageQueues.filter((q) => (q.machine ?? 'orders') === machine);
 
 /** Functions that start executions (placing orders, the reconciler, operators' repairs). */
 export const STARTS_EXECUTIONS: readonly string[] = ['orders', 'ops', 'reconciler'];
@@ -201,6 +214,7 @@ export function workflowActions(id: string, needs: HttpFunction['needs'] = []): 
 export interface EnvironmentValues {
   tableName: string;
   stateMachineArn: string;
+  returnStateMachineArn: string;
   /** JSON: payment method -> provider (PAYMENT_PROVIDERS). */
   paymentProviders: string;
   /** Per real provider: [variable, value], `<PROVIDER>_CREDENTIALS_ARN` of its Secrets Manager secret. */
@@ -225,7 +239,7 @@ export function functionEnvironment(needs: HttpFunction['needs'] = [], values: E
   return {
     ...values.common,
     TABLE_NAME: values.tableName,
-    ...(has('stateMachine') ? { STATE_MACHINE_ARN: values.stateMachineArn } : {}),
+    ...(has('stateMachine') ? { STATE_MACHINE_ARN: values.stateMachineArn, RETURN_STATE_MACHINE_ARN: values.returnStateMachineArn } : {}),
     ...(has('paymentProvider') ? { PAYMENT_PROVIDERS: values.paymentProviders, ...Object.fromEntries(values.providerCredentials) } : {}),
     ...(has('carrier') ? { CARRIER: values.carrier, CARRIER_RULES: values.carrierRules, ...Object.fromEntries(values.carrierCredentials) } : {}),
     ...((has('paymentProvider') || has('carrier') || has('sandbox')) && values.sandboxUrl ? { SANDBOX_URL: values.sandboxUrl } : {}),

@@ -5,7 +5,7 @@
  * together or not at all.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import type { StockLine } from '../core/decisions.js';
 import type { Return, ReturnStatus } from '../core/returns.js';
 import { dynamo } from './aws-clients.js';
@@ -21,6 +21,9 @@ export interface StoredReturn extends Return {
   requestHash: string;
   approvedAt?: string;
   receivedItems?: { sku: string; quantity: number; condition: string }[];
+  /** The return workflow's open task (statemachines/return-lifecycle.asl.json). */
+  taskToken?: string;
+  taskStage?: string;
 }
 
 
@@ -108,3 +111,16 @@ export async function moveReturn(ret: StoredReturn, to: ReturnStatus, change: { 
   ]);
 }
 
+
+/** Records the return workflow's open task on the return (not a decision: no version change). */
+export async function recordReturnTask(returnId: string, stage: string, taskToken: string): Promise<void> {
+  await dynamo.send(
+    new UpdateCommand({
+      TableName: TABLE,
+      Key: keys.return(returnId),
+      UpdateExpression: 'SET taskToken = :t, taskStage = :s',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeValues: { ':t': taskToken, ':s': stage },
+    }),
+  );
+}

@@ -66,6 +66,18 @@ export async function startOrderWorkflow(input: WorkflowInput): Promise<void> {
   }
 }
 
+/** Starts the return's workflow (named by the return id, so starting it again is harmless). */
+export async function startReturnWorkflow(input: { returnId: string; orderId: string; shipBySeconds: number }): Promise<void> {
+  const arn = process.env.RETURN_STATE_MACHINE_ARN;
+  if (!arn) throw new Error('Missing required environment variable RETURN_STATE_MACHINE_ARN');
+  try {
+    await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: input.returnId, input: JSON.stringify(input) }));
+  } catch (error) {
+    if (error instanceof ExecutionAlreadyExists) return;
+    throw error;
+  }
+}
+
 export interface ExecutionState {
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
   error?: string;

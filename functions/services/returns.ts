@@ -10,7 +10,8 @@ import { DomainError } from '../core/errors.js';
 import { FINAL_STATUSES } from '../core/order.js';
 import { receiveDecision, releasedUnits, returnIdFor, returnRefundIdFor, returnRequestDecision, type ReceivedLine, type ReturnLine } from '../core/returns.js';
 import { getOrder, openOrderKeys, type StoredOrder } from '../adapters/orders.js';
-import { createReturn, getReturn, listReturnsByStatus, moveReturn, type StoredReturn } from '../adapters/returns.js';
+import { createReturn, getReturn, listReturnsByStatus, moveReturn, recordReturnTask, type StoredReturn } from '../adapters/returns.js';
+import { startReturnWorkflow, taskFailed, taskSucceeded } from '../adapters/workflow.js';
 import { paymentProvidersFromEnv } from '../adapters/payments/registry.js';
 import { settleRefunds } from './refunds.js';
 import { backoff } from '../shared/backoff.js';
@@ -84,6 +85,8 @@ export async function decideReturn(returnId: string, verdict: 'APPROVED' | 'REJE
         : await moveReturn(ret, 'REJECTED', { set, order: { orderId: order.orderId, expectVersion: order.version, set: { returnedUnits: releasedUnits(order, ret) } } });
     if (moved) {
       logger.info('return decided', { returnId, orderId: ret.orderId, verdict });
+      // An approved return's deadline and steps run in its own workflow.
+      if (verdict === 'APPROVED') await startReturnWorkflow({ returnId, orderId: ret.orderId, shipBySeconds: RETURN_SHIP_BY_SECONDS });
       return (await getReturn(returnId))!;
     }
   }
@@ -99,7 +102,12 @@ export async function receiveReturn(returnId: string, received: ReceivedLine[]):
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await backoff(attempt);
     const { ret, order } = await readBoth(returnId);
-    if (ret.status === 'RECEIVED' || ret.status === 'REFUNDED') return finishReturn(returnId);
+    if (ret.status === 'RECEIVED' || ret.status === 'REFUNDED') {
+      // A repeat (or a retry after a crash): finish what the record owes, and tell the workflow again.
+      const finished = await finishReturn(returnId);
+      await signalGoodsArrived(returnId);
+      return finished;
+    }
     if (ret.status !== 'APPROVED') throw new DomainError('INVALID_STATE', `The return is ${ret.status}, not APPROVED`);
     const decision = receiveDecision(order, ret, received, new Date().toISOString());
     const moved = await moveReturn(ret, 'RECEIVED', {
@@ -119,7 +127,9 @@ export async function receiveReturn(returnId: string, received: ReceivedLine[]):
     });
     if (moved) {
       logger.info('return received', { returnId, orderId: ret.orderId, refundMinor: decision.refundMinor });
-      return finishReturn(returnId);
+      const finished = await finishReturn(returnId);
+      await signalGoodsArrived(returnId);
+      return finished;
     }
   }
   throw new Error(`return ${returnId} kept losing races; retry`);
@@ -150,6 +160,42 @@ export async function finishReceivedReturns(): Promise<string[]> {
     startKey = page.lastKey;
   } while (startKey);
   return finished;
+}
+
+/** Ends the workflow's wait for the goods, if it is recorded on the return (else the worker sees the receipt itself). */
+async function signalGoodsArrived(returnId: string): Promise<void> {
+  const ret = await getReturn(returnId);
+  if (ret?.taskToken && ret.taskStage === 'awaitGoods') await taskSucceeded(ret.taskToken);
+}
+
+/**
+ * The return workflow's steps (functions/workers/returns.ts), each settling from the
+ * return as it is: a task whose work is already done is resolved at once.
+ */
+export async function returnTask(action: string, returnId: string, taskToken: string): Promise<void> {
+  if (action === 'awaitGoods') {
+    await recordReturnTask(returnId, 'awaitGoods', taskToken);
+    const ret = await getReturn(returnId);
+    if (!ret) throw new Error(`return ${returnId} not found`);
+    if (ret.status === 'RECEIVED' || ret.status === 'REFUNDED') await taskSucceeded(taskToken);
+    else if (ret.status !== 'APPROVED') await taskFailed(taskToken, 'Return.Ended', { status: ret.status });
+    return;
+  }
+  if (action === 'refund') {
+    await recordReturnTask(returnId, 'refund', taskToken);
+    const ret = await finishReturn(returnId);
+    // A refund the provider is still processing: this message comes back until it is paid.
+    if (ret.status !== 'REFUNDED') throw new Error(`return ${returnId} is ${ret.status}; its refund is not paid yet`);
+    await taskSucceeded(taskToken);
+    return;
+  }
+  if (action === 'expire') {
+    await recordReturnTask(returnId, 'expire', taskToken);
+    await expireOne(returnId); // a receipt that won the race leaves the return as it is
+    await taskSucceeded(taskToken);
+    return;
+  }
+  throw new Error(`the returns worker has no action ${action}`);
 }
 
 /** Approved returns whose goods did not arrive within RETURN_SHIP_BY_SECONDS expire, giving their units back. */

@@ -15,6 +15,8 @@ import { logger, metrics } from '../shared/powertools.js';
 export const taskMessage = z.object({
   action: z.string(),
   orderId: ORDER_ID,
+  /** The return workflow's messages name their return too. */
+  returnId: z.string().regex(/^ret_[0-9A-F]{26}$/).optional(),
   taskToken: z.string().min(1),
   failure: z.object({ Error: z.string().optional(), Cause: z.string().optional(), reason: z.string().optional() }).loose().optional(),
 });

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import { deadlineVariables, functionEnvironment, httpFunctions, sandboxFunction, scheduledFunctions, type EnvironmentValues, type HttpFunction, stageQueues, stateMachine, throttling } from '../topology.js';
+import { deadlineVariables, functionEnvironment, httpFunctions, returnStateMachine, sandboxFunction, scheduledFunctions, type EnvironmentValues, type HttpFunction, stageQueues, stateMachine, throttling } from '../topology.js';
 import { createTable, startDynamoLocal } from './dynamodb-local.js';
 import { startEventSource } from './event-source.js';
 import { startGateway, type GatewayRoute } from './gateway.js';
@@ -115,15 +115,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
     const sqs = new SQSClient({ endpoint: fauxqs.address, region, credentials, useQueueUrlAsEndpoint: false });
 
-    const asl = await readFile(new URL(`../../${stateMachine.definitionFile}`, import.meta.url), 'utf8');
-    const substituted = asl.replace(/\$\{(\w+)\}/g, (_m, name: string) => {
-      const queue = stageQueues.find((q) => q.substitution === name);
-      if (!queue) throw new Error(`The ASL names \${${name}}, which the topology does not substitute`);
-      return queues[queue.id]!.url;
-    });
+    // Each workflow's ASL with its queues' URLs, as DefinitionSubstitutions does on AWS.
+    const definitionOf = async (file: string) =>
+      JSON.parse(
+        (await readFile(new URL(`../../${file}`, import.meta.url), 'utf8')).replace(/\$\{(\w+)\}/g, (_m, name: string) => {
+          const queue = stageQueues.find((q) => q.substitution === name);
+          if (!queue) throw new Error(`The ASL names \${${name}}, which the topology does not substitute`);
+          return queues[queue.id]!.url;
+        }),
+      );
     const stepFunctions = await startStepFunctionsServer({
       name: stateMachine.id,
-      definition: JSON.parse(substituted),
+      definition: await definitionOf(stateMachine.definitionFile),
+      machines: [{ name: returnStateMachine.id, definition: await definitionOf(returnStateMachine.definitionFile) }],
       sqs,
       region,
       authorize(authorization, action, resource) {
@@ -189,6 +193,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const values: EnvironmentValues = {
       tableName,
       stateMachineArn: stepFunctions.stateMachineArn,
+      returnStateMachineArn: stepFunctions.stateMachineArns[returnStateMachine.id]!,
       // Every method to its real provider's stand-in unless the settings route it elsewhere
       // (API.md); with the deployable sandbox (a staging stack) every method to the sandbox.
       paymentProviders:

@@ -63,6 +63,7 @@ interface HistoryEvent {
 
 interface Execution {
   executionArn: string;
+  stateMachineArn: string;
   name: string;
   input: string;
   status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
@@ -137,7 +138,9 @@ export interface Faults {
 
 export interface StepFunctionsServer {
   endpoint: string;
+  /** The first machine's ARN; `stateMachineArns` has every machine's, by name. */
   stateMachineArn: string;
+  stateMachineArns: Record<string, string>;
   executions: Map<string, Execution>;
   /** The ARN an execution with this name has (or would have). */
   executionArn(name: string): string;
@@ -150,6 +153,8 @@ export interface StepFunctionsServer {
 export async function startStepFunctionsServer(options: {
   name: string;
   definition: Definition;
+  /** More state machines served by the same endpoint (the return workflow). */
+  machines?: { name: string; definition: Definition }[];
   sqs: SQSClient;
   region?: string;
   port?: number;
@@ -157,10 +162,21 @@ export async function startStepFunctionsServer(options: {
   authorize?: (authorization: string | undefined, action: string, resource: string) => object | null;
 }): Promise<StepFunctionsServer> {
   const region = options.region ?? 'us-east-1';
+  const machines = new Map<string, { name: string; definition: Definition; machine: StateMachine }>(
+    [{ name: options.name, definition: options.definition }, ...(options.machines ?? [])].map(({ name, definition }) => {
+      const prepared = prepareDefinition(definition);
+      return [
+        `arn:aws:states:${region}:000000000000:stateMachine:${name}`,
+        { name, definition: prepared, machine: new StateMachine(prepared as never, { validationOptions: { checkArn: false } }) },
+      ];
+    }),
+  );
   const stateMachineArn = `arn:aws:states:${region}:000000000000:stateMachine:${options.name}`;
-  const executionArnOf = (name: string) => `arn:aws:states:${region}:000000000000:execution:${options.name}:${name}`;
-  const definition = prepareDefinition(options.definition);
-  const machine = new StateMachine(definition as never, { validationOptions: { checkArn: false } });
+  /** An execution's ARN: under the machine that runs it (the first one unless named). */
+  const executionArnOf = (name: string, machineName?: string) => {
+    const existing = executions.get(name);
+    return existing && !machineName ? existing.executionArn : `arn:aws:states:${region}:000000000000:execution:${machineName ?? options.name}:${name}`;
+  };
   const executions = new Map<string, Execution>();
   const byArn = new Map<string, Execution>();
   const tasks = new Map<string, OpenTask>();
@@ -234,25 +250,26 @@ export async function startStepFunctionsServer(options: {
     return promise;
   };
 
-  const taskHandlers = (executionArn: string) =>
+  const taskHandlers = (executionArn: string, definition: Definition) =>
     Object.fromEntries(
       Object.entries(definition.States)
         .filter(([, state]) => state.Type === 'Task' && state.Resource === CALLBACK_SQS)
         .map(([name]) => [name, callbackTask(executionArn, name)]),
     );
 
-  function startExecution(name: string, input: string): Execution {
+  function startExecution(name: string, input: string, machineArn = stateMachineArn): Execution {
     const existing = executions.get(name);
     if (existing) {
-      if (existing.status === 'RUNNING' && existing.input === input) return existing;
+      if (existing.status === 'RUNNING' && existing.input === input && existing.stateMachineArn === machineArn) return existing;
       throw new ApiError('ExecutionAlreadyExists', `Execution Already Exists: '${existing.executionArn}'`);
     }
-    const executionArn = executionArnOf(name);
-    const execution: Execution = { executionArn, name, input, status: 'RUNNING', startDate: Date.now() / 1000, history: [] };
+    const { name: machineName, definition, machine } = machines.get(machineArn)!;
+    const executionArn = executionArnOf(name, machineName);
+    const execution: Execution = { executionArn, stateMachineArn: machineArn, name, input, status: 'RUNNING', startDate: Date.now() / 1000, history: [] };
     executions.set(name, execution);
     byArn.set(executionArn, execution);
     const run = machine.run(JSON.parse(input) as never, {
-      overrides: { taskResourceLocalHandlers: taskHandlers(executionArn) as never },
+      overrides: { taskResourceLocalHandlers: taskHandlers(executionArn, definition) as never },
       context: { Task: { Token: TOKEN_PLACEHOLDER }, Execution: { Id: executionArn, Name: name } } as never,
     });
     execution.abort = run.abort;
@@ -287,7 +304,7 @@ export async function startStepFunctionsServer(options: {
 
   function describe(execution: Execution) {
     const { history: _h, abort: _a, ...rest } = execution;
-    return { ...rest, stateMachineArn };
+    return rest;
   }
 
   function findExecution(arn: unknown): Execution {
@@ -308,25 +325,26 @@ export async function startStepFunctionsServer(options: {
 
   const actions: Record<string, (body: Record<string, unknown>) => unknown> = {
     StartExecution(body) {
-      if (body.stateMachineArn !== stateMachineArn) throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${String(body.stateMachineArn)}'`);
+      const machineArn = String(body.stateMachineArn);
+      if (!machines.has(machineArn)) throw new ApiError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${machineArn}'`);
       if (faults.failStarts > 0) {
         faults.failStarts -= 1;
         throw new ApiError('InternalFailure', 'Injected fault: the service failed this call', 500);
       }
       const name = typeof body.name === 'string' ? body.name : randomBytes(16).toString('hex');
       if (!/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new ApiError('InvalidName', `Invalid Name: '${name}'`);
-      const execution = startExecution(name, typeof body.input === 'string' ? body.input : '{}');
+      const execution = startExecution(name, typeof body.input === 'string' ? body.input : '{}', machineArn);
       return { executionArn: execution.executionArn, startDate: execution.startDate };
     },
     DescribeExecution: (body) => describe(findExecution(body.executionArn)),
     ListExecutions(body) {
       const filter = body.statusFilter as string | undefined;
-      const all = [...executions.values()].filter((e) => !filter || e.status === filter).reverse();
+      const all = [...executions.values()].filter((e) => (!filter || e.status === filter) && (!body.stateMachineArn || e.stateMachineArn === body.stateMachineArn)).reverse();
       const start = Number(body.nextToken ?? 0);
       const size = Math.min(Number(body.maxResults ?? 100) || 100, 1000);
       const page = all.slice(start, start + size);
       return {
-        executions: page.map(({ executionArn, name, status, startDate, stopDate }) => ({ executionArn, stateMachineArn, name, status, startDate, stopDate })),
+        executions: page.map(({ executionArn, stateMachineArn: machine, name, status, startDate, stopDate }) => ({ executionArn, stateMachineArn: machine, name, status, startDate, stopDate })),
         nextToken: start + size < all.length ? String(start + size) : undefined,
       };
     },
@@ -412,8 +430,9 @@ export async function startStepFunctionsServer(options: {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     stateMachineArn,
+    stateMachineArns: Object.fromEntries([...machines.entries()].map(([arn, m]) => [m.name, arn])),
     executions,
-    executionArn: executionArnOf,
+    executionArn: (name: string) => executionArnOf(name),
     openTasks(name) {
       const arn = executionArnOf(name);
       return [...tasks.values()].filter((t) => t.executionArn === arn).map((t) => ({ state: t.state, deadlineAt: t.deadlineAt ?? null }));

@@ -1,7 +1,7 @@
 /** The workflow file itself: valid ASL, JSONPath only, every wait with a deadline, every failure caught. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { stageQueues } from '../../lib/topology.js';
+import { queuesOf } from '../../lib/topology.js';
 
 type State = Record<string, any>;
 const asl = JSON.parse(readFileSync(new URL('../../statemachines/order-lifecycle.asl.json', import.meta.url), 'utf8'));
@@ -19,7 +19,7 @@ describe('the order workflow (ASL)', () => {
   it('uses JSONPath (the local runner has no JSONata) and names only topology placeholders', () => {
     expect(asl.QueryLanguage ?? 'JSONPath').toBe('JSONPath');
     const placeholders = new Set([...JSON.stringify(asl).matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
-    expect([...placeholders].sort()).toEqual(stageQueues.map((q) => q.substitution).sort());
+    expect([...placeholders].sort()).toEqual(queuesOf('orders').map((q) => q.substitution).sort());
   });
 
   it('gives every callback task a deadline', () => {
@@ -74,5 +74,24 @@ describe('the order workflow (ASL)', () => {
       name = state.End || state.Type === 'Succeed' || state.Type === 'Fail' ? undefined : state.Next;
     }
     expect(transitions).toBeLessThanOrEqual(12);
+  });
+});
+
+describe('the return workflow (ASL)', () => {
+  const returns = JSON.parse(readFileSync(new URL('../../statemachines/return-lifecycle.asl.json', import.meta.url), 'utf8'));
+  const tasks = Object.entries(returns.States as Record<string, State>).filter(([, s]) => s.Type === 'Task');
+
+  it('is valid Amazon States Language in JSONPath, naming only its own queue', async () => {
+    const { default: validate } = await import('asl-validator');
+    const result = validate(returns, { checkArn: false, checkPaths: true });
+    expect(result.errors ?? []).toEqual([]);
+    const placeholders = new Set([...JSON.stringify(returns).matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    expect([...placeholders]).toEqual(queuesOf('returns').map((q) => q.substitution));
+  });
+
+  it('gives every callback task a deadline, and the wait for the goods ends in expiry', () => {
+    for (const [name, state] of tasks) expect(state.TimeoutSeconds || state.TimeoutSecondsPath, `${name} has no deadline`).toBeTruthy();
+    expect(returns.States.AwaitGoods.TimeoutSecondsPath).toBe('$.shipBySeconds');
+    expect(returns.States.AwaitGoods.Catch[0]).toMatchObject({ ErrorEquals: ['States.Timeout'], Next: 'Expire' });
   });
 });

@@ -2,7 +2,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, throttling, type TableAccess } from '../../lib/topology.js';
+import { httpFunctions, queuesOf, sandboxFunction, scheduledFunctions, stageQueues, throttling, type TableAccess } from '../../lib/topology.js';
 import { OrdersStack } from '../../lib/orders-stack.js';
 
 /** A staging stack's sandbox (the configuration needs one while no real provider is built). */
@@ -60,7 +60,7 @@ describe('the CDK stack', () => {
 
     const functions = Object.entries(live.findResources('AWS::Lambda::Function'));
     // The warehouse refunds the missing units of a SHIP_AVAILABLE shortage itself.
-    const talksToProviders = ['paymentWorker', 'paymentWebhooks', 'compensationWorker', 'orders', 'ops', 'reconciler', 'warehouse'];
+    const talksToProviders = ['paymentWorker', 'paymentWebhooks', 'compensationWorker', 'returnsWorker', 'orders', 'ops', 'reconciler', 'warehouse'];
     for (const [id, fn] of functions) {
       const variables = Object.keys(fn.Properties.Environment?.Variables ?? {});
       const expected = talksToProviders.some((prefix) => id.startsWith(prefix));
@@ -151,9 +151,14 @@ describe('the CDK stack', () => {
   });
 
   it('builds the state machine from the ASL file with substitutions, logging and tracing', () => {
-    const machine = Object.values(template.findResources('AWS::StepFunctions::StateMachine'))[0]!;
+    const machines = template.findResources('AWS::StepFunctions::StateMachine');
+    const machine = Object.entries(machines).find(([id]) => id.startsWith('OrderLifecycle'))![1];
     expect(machine.Properties.StateMachineType).toBe('STANDARD');
-    expect(Object.keys(machine.Properties.DefinitionSubstitutions).sort()).toEqual(stageQueues.map((q) => q.substitution).sort());
+    expect(Object.keys(machine.Properties.DefinitionSubstitutions).sort()).toEqual(queuesOf('orders').map((q) => q.substitution).sort());
+    // Returns run in their own workflow, on their own queue.
+    const returns = Object.entries(machines).find(([id]) => id.startsWith('ReturnLifecycle'))![1];
+    expect(Object.keys(returns.Properties.DefinitionSubstitutions)).toEqual(['ReturnsQueueUrl']);
+    expect(returns.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
     expect(machine.Properties.TracingConfiguration).toEqual({ Enabled: true });
     expect(machine.Properties.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: false });
   });
@@ -166,7 +171,7 @@ describe('the CDK stack', () => {
     const actions = new Set(statements.flatMap((s: { Action: string | string[] }) => [s.Action].flat()));
     for (const action of actions) expect(action).toMatch(/^(sqs:SendMessage|sqs:GetQueueAttributes|sqs:GetQueueUrl|xray:|logs:)/);
     const sqsStatements = statements.filter((s: { Action: string | string[] }) => [s.Action].flat().some((a) => a.startsWith('sqs:')));
-    expect(sqsStatements).toHaveLength(stageQueues.length);
+    expect(sqsStatements).toHaveLength(queuesOf('orders').length);
   });
 
   it('keeps webhook secrets in Secrets Manager and lets only the webhook functions read them', () => {

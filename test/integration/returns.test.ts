@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { useLocalStack } from '../helpers/local-stack.js';
+import { eventually, useLocalStack } from '../helpers/local-stack.js';
 import { deliver, getOrder, ops, pay, pickAndShip, placeOrder, product, warehouse } from '../helpers/shop.js';
 
 const api = useLocalStack({ env: { RETURN_WINDOW_SECONDS: '20', RETURN_SHIP_BY_SECONDS: '2', RECONCILE_GRACE_SECONDS: '0', RECONCILE_INTERVAL_SECONDS: '3600' } });
@@ -63,6 +63,16 @@ describe('returns', () => {
     expect(api.stack.sandbox.payments.get(order.payment.paymentId)?.refunds).toHaveLength(1);
     const listed = await api.request('GET', `/orders/${orderId}/returns`, { token: await api.token('ret-happy') });
     expect(listed.body.items).toHaveLength(1);
+    // Its workflow waited for the goods, then for the refund, and ended.
+    const execution = await eventually(async () => {
+      const found = api.stack.stepFunctions.executions.get(requested.body.returnId);
+      return found?.status === 'SUCCEEDED' ? found : null;
+    });
+    const entered = execution.history.flatMap((event) => {
+      const details = (event as unknown as { stateEnteredEventDetails?: { name: string } }).stateEnteredEventDetails;
+      return details ? [details.name] : [];
+    });
+    expect(entered).toEqual(['AwaitGoods', 'Refund', 'Refunded']);
   });
 
   it('writes damaged units off and refunds only what arrived; the rest is returnable again', async () => {
@@ -119,25 +129,28 @@ describe('returns', () => {
     expect(replies.map((r) => r.status).sort()).toEqual([201, 422, 422]);
   });
 
-  it('expires an approved return when nothing arrives, and a receipt racing the expiry leaves one outcome', async () => {
+  it('expires an approved return when nothing arrives (its own workflow), and a receipt racing the expiry leaves one outcome', async () => {
     const { orderId, sku } = await delivered('ret-expiry');
     const { body } = await requestReturn('ret-expiry', orderId, [{ sku, quantity: 1, reason: 'OTHER' }]);
     await approve(body.returnId);
-    await new Promise((resolve) => setTimeout(resolve, 2200));
-    const report = await api.request('POST', '/ops/reconcile', { token: await ops(api) });
-    expect(report.body.returns.expired).toContain(body.returnId);
+    const returnOf = async (returnId: string) =>
+      (await api.request('GET', `/orders/${orderId}/returns`, { token: await api.token('ret-expiry') })).body.items.find((r: { returnId: string }) => r.returnId === returnId);
+    // The return's workflow waits RETURN_SHIP_BY_SECONDS for the goods, then expires it.
+    await eventually(async () => ((await returnOf(body.returnId)).status === 'EXPIRED' ? true : null), 15_000);
+    await eventually(async () => (api.stack.stepFunctions.executions.get(body.returnId)?.status === 'SUCCEEDED' ? true : null));
+    expect(api.stack.stepFunctions.executions.get(body.returnId)?.executionArn).toMatch(/:execution:ReturnLifecycle:ret_/);
     const late = await receive(body.returnId, [{ sku, quantity: 1, condition: 'RESELLABLE' }]);
     expect([late.status, late.body.code]).toEqual([409, 'INVALID_STATE']);
     // Its units are returnable again.
     const second = await requestReturn('ret-expiry', orderId, [{ sku, quantity: 2, reason: 'OTHER' }]);
     expect(second.status).toBe(201);
     await approve(second.body.returnId);
-    await new Promise((resolve) => setTimeout(resolve, 2100));
-    const [received, reconciled] = await Promise.all([receive(second.body.returnId, [{ sku, quantity: 2, condition: 'RESELLABLE' }]), api.request('POST', '/ops/reconcile', { token: await ops(api) })]);
-    const final = (await api.request('GET', `/orders/${orderId}/returns`, { token: await api.token('ret-expiry') })).body.items.find((r: { returnId: string }) => r.returnId === second.body.returnId);
+    await new Promise((resolve) => setTimeout(resolve, 1950));
+    const received = await receive(second.body.returnId, [{ sku, quantity: 2, condition: 'RESELLABLE' }]);
+    await eventually(async () => (api.stack.stepFunctions.executions.get(second.body.returnId)?.status === 'SUCCEEDED' ? true : null), 15_000);
+    const final = await returnOf(second.body.returnId);
     if (final.status === 'EXPIRED') {
       expect(received.status).toBe(409);
-      expect(reconciled.body.returns.expired).toContain(second.body.returnId);
       expect(await stock(sku)).toEqual({ available: 3, reserved: 0, sold: 2, writtenOff: 0 });
     } else {
       expect(final.status).toBe('REFUNDED');
