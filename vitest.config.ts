@@ -7,7 +7,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     testTimeout: 60_000,
-    hookTimeout: 90_000,
+    // A stack start may retry DynamoDB Local (lib/local/dynamodb-local.ts).
+    hookTimeout: 150_000,
     projects: [
       { extends: true, test: { name: 'stack', include: ['test/**/*.test.ts'], exclude: ['test/model/**'], sequence: { groupOrder: 0 } } },
       // The model suite runs alone, after the rest: its deadlines are seconds long, and

@@ -16,7 +16,21 @@ export interface DynamoLocal {
   stop(): Promise<void>;
 }
 
-export async function startDynamoLocal(): Promise<DynamoLocal> {
+/**
+ * Starts DynamoDB Local, and starts it again on another port if it does not answer in
+ * time: on a busy 2-core machine a JVM can stall, or its free port be taken meanwhile.
+ */
+export async function startDynamoLocal(attempts = 3): Promise<DynamoLocal> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce();
+    } catch (error) {
+      if (attempt >= attempts || /exited/.test((error as Error).message)) throw error;
+    }
+  }
+}
+
+async function startOnce(): Promise<DynamoLocal> {
   const emulator = join(dirname(createRequire(import.meta.url).resolve('amplify-dynamodb-simulator/package.json')), 'emulator');
   const port = await freePort();
   const child: ChildProcess = spawn(
@@ -39,7 +53,11 @@ export async function startDynamoLocal(): Promise<DynamoLocal> {
       break;
     } catch (error) {
       if (child.exitCode !== null) throw new Error(`DynamoDB Local exited (is Java 17 installed?): ${stderr}`);
-      if (Date.now() > deadline) throw new Error(`DynamoDB Local did not answer in 30 s: ${(error as Error).message}`);
+      if (Date.now() > deadline) {
+        process.removeListener('exit', killChild);
+        child.kill('SIGKILL');
+        throw new Error(`DynamoDB Local did not answer in 30 s: ${(error as Error).message}`);
+      }
       await sleep(100);
     }
   }
