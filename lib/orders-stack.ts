@@ -132,41 +132,30 @@ export class OrdersStack extends Stack {
       );
     }
 
-    const machine = new StateMachine(this, machineSpec.id, {
-      stateMachineType: StateMachineType.STANDARD,
-      // fromString, not fromFile: the definition stays in the template (assertable), not an S3 asset.
-      definitionBody: DefinitionBody.fromString(readFileSync(root(machineSpec.definitionFile), 'utf8')),
-      definitionSubstitutions: Object.fromEntries(queuesOf('orders').map((spec) => [spec.substitution, queues.get(spec.id)!.queueUrl])),
-      tracingEnabled: true,
-      logs: {
-        destination: new LogGroup(this, 'OrderLifecycleLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-        level: LogLevel.ALL,
-        // Execution data holds only order ids and deadlines, but keep logs to the transitions.
-        includeExecutionData: false,
-      },
-    });
-    // The workflow's only calls: sending each stage's task message.
-    for (const spec of queuesOf('orders')) queues.get(spec.id)!.grantSendMessages(machine);
-    acknowledge(machine, {
-      'AwsSolutions-IAM5[Resource::*]': 'Only the X-Ray and CloudWatch Logs delivery actions that tracing and logging need, which support no resource-level permissions.',
-    });
-
+    /** A workflow from its ASL file: its queues' URLs substituted, its only calls sending to them, logged and traced. */
+    const workflow = (spec: { id: string; definitionFile: string }, sends: 'orders' | 'returns') => {
+      const built = new StateMachine(this, spec.id, {
+        stateMachineType: StateMachineType.STANDARD,
+        // fromString, not fromFile: the definition stays in the template (assertable), not an S3 asset.
+        definitionBody: DefinitionBody.fromString(readFileSync(root(spec.definitionFile), 'utf8')),
+        definitionSubstitutions: Object.fromEntries(queuesOf(sends).map((q) => [q.substitution, queues.get(q.id)!.queueUrl])),
+        tracingEnabled: true,
+        logs: {
+          destination: new LogGroup(this, `${spec.id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
+          level: LogLevel.ALL,
+          // Execution data holds only ids and deadlines, but keep logs to the transitions.
+          includeExecutionData: false,
+        },
+      });
+      for (const q of queuesOf(sends)) queues.get(q.id)!.grantSendMessages(built);
+      acknowledge(built, {
+        'AwsSolutions-IAM5[Resource::*]': 'Only the X-Ray and CloudWatch Logs delivery actions that tracing and logging need, which support no resource-level permissions.',
+      });
+      return built;
+    };
+    const machine = workflow(machineSpec, 'orders');
     // Returns run in their own workflow, of the same shape (callback tasks with deadlines).
-    const returnMachine = new StateMachine(this, returnMachineSpec.id, {
-      stateMachineType: StateMachineType.STANDARD,
-      definitionBody: DefinitionBody.fromString(readFileSync(root(returnMachineSpec.definitionFile), 'utf8')),
-      definitionSubstitutions: Object.fromEntries(queuesOf('returns').map((spec) => [spec.substitution, queues.get(spec.id)!.queueUrl])),
-      tracingEnabled: true,
-      logs: {
-        destination: new LogGroup(this, 'ReturnLifecycleLogs', { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
-        level: LogLevel.ALL,
-        includeExecutionData: false,
-      },
-    });
-    for (const spec of queuesOf('returns')) queues.get(spec.id)!.grantSendMessages(returnMachine);
-    acknowledge(returnMachine, {
-      'AwsSolutions-IAM5[Resource::*]': 'Only the X-Ray and CloudWatch Logs delivery actions that tracing and logging need, which support no resource-level permissions.',
-    });
+    const returnMachine = workflow(returnMachineSpec, 'returns');
 
     const paymentSecret = new Secret(this, 'PaymentWebhookSecret', {
       description: 'Standard Webhooks secret (whsec_...) of the payment provider; set it to the value the provider shows.',

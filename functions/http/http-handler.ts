@@ -8,7 +8,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
 import { z } from 'zod';
 import { DomainError, INTERNAL_PROBLEM, toProblem, type ProblemDetails } from '../core/errors.js';
-import { issuesToErrors } from '../core/schemas.js';
+import { idempotencyKey, issuesToErrors } from '../core/schemas.js';
 import { logger } from '../shared/powertools.js';
 import { jwtSettingsFromEnv, verifyBearer } from '../adapters/jwt.js';
 
@@ -68,6 +68,13 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** What a route that declares no query or body accepts: nothing. */
 const NO_FIELDS = z.strictObject({});
 const NO_BODY = NO_FIELDS.optional();
+
+/** The `Idempotency-Key` header a route requires (API.md: 1 to 255 visible ASCII characters). */
+export function requiredIdempotencyKey(headers: Record<string, string | undefined>): string {
+  const key = idempotencyKey.safeParse(headers['idempotency-key']);
+  if (!key.success) throw new DomainError('VALIDATION_ERROR', 'The Idempotency-Key header is required', [{ path: 'header.Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
+  return key.data;
+}
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Reply {
   return { status, body, headers };

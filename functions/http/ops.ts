@@ -8,14 +8,14 @@ import { DomainError } from '../core/errors.js';
 import { peekDeadLetters, redriveDeadLetters, stageQueuesFromEnv } from '../adapters/dead-letters.js';
 import { reconcile } from '../services/reconcile.js';
 import { refundPartially } from '../services/refunds.js';
-import { idempotencyKey, orderParams, partialRefundBody, returnParams, returnsQuery, returnVerdictBody } from '../core/schemas.js';
+import { orderParams, partialRefundBody, returnParams, returnsQuery, returnVerdictBody } from '../core/schemas.js';
 import { listReturnsByStatus, publicReturn } from '../adapters/returns.js';
 import { decideReturn } from '../services/returns.js';
 import { page } from './paging.js';
 import { publicOrder } from '../adapters/orders.js';
 import { paymentProvidersFromEnv } from '../adapters/payments/registry.js';
 import { logger } from '../shared/powertools.js';
-import { httpHandler, json, route } from './http-handler.js';
+import { httpHandler, json, requiredIdempotencyKey, route } from './http-handler.js';
 
 const QUEUES = stageQueuesFromEnv();
 const payments = paymentProvidersFromEnv();
@@ -25,6 +25,20 @@ function queueOf(stage: string) {
   const queue = QUEUES.find((q) => q.stage === stage);
   if (!queue) throw new DomainError('NOT_FOUND', `No stage ${stage}; stages: ${QUEUES.map((q) => q.stage).join(', ')}`);
   return queue;
+}
+
+/** An operator's verdict on a requested return. */
+function verdictRoute(verdict: 'APPROVED' | 'REJECTED') {
+  return route({
+    access: ['ops'],
+    params: returnParams,
+    body: returnVerdictBody,
+    async handle({ params, body, principal }) {
+      const ret = await decideReturn(params.returnId, verdict, body?.note);
+      logger.info('return decided by an operator', { returnId: params.returnId, verdict, operator: principal!.sub });
+      return json(200, publicReturn(ret));
+    },
+  });
 }
 
 export const handler = httpHandler({
@@ -48,35 +62,13 @@ export const handler = httpHandler({
     params: orderParams,
     body: partialRefundBody,
     async handle({ params, body, headers, principal }) {
-      const key = idempotencyKey.safeParse(headers['idempotency-key']);
-      if (!key.success) {
-        throw new DomainError('VALIDATION_ERROR', 'The Idempotency-Key header is required', [{ path: 'header.Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
-      }
-      const { order, replayed } = await refundPartially(params.orderId, { ...body, key: key.data }, payments);
+      const { order, replayed } = await refundPartially(params.orderId, { ...body, key: requiredIdempotencyKey(headers) }, payments);
       logger.info('partial refund requested', { orderId: params.orderId, amountMinor: body.amountMinor, replayed, operator: principal!.sub });
       return json(201, publicOrder(order), replayed ? { 'idempotent-replayed': 'true' } : {});
     },
   }),
-  'POST /ops/returns/{returnId}/approve': route({
-    access: ['ops'],
-    params: returnParams,
-    body: returnVerdictBody,
-    async handle({ params, body, principal }) {
-      const ret = await decideReturn(params.returnId, 'APPROVED', body?.note);
-      logger.info('return approved', { returnId: params.returnId, operator: principal!.sub });
-      return json(200, publicReturn(ret));
-    },
-  }),
-  'POST /ops/returns/{returnId}/reject': route({
-    access: ['ops'],
-    params: returnParams,
-    body: returnVerdictBody,
-    async handle({ params, body, principal }) {
-      const ret = await decideReturn(params.returnId, 'REJECTED', body?.note);
-      logger.info('return rejected', { returnId: params.returnId, operator: principal!.sub });
-      return json(200, publicReturn(ret));
-    },
-  }),
+  'POST /ops/returns/{returnId}/approve': verdictRoute('APPROVED'),
+  'POST /ops/returns/{returnId}/reject': verdictRoute('REJECTED'),
   'GET /ops/returns': route({
     access: ['ops'],
     query: returnsQuery,

@@ -1,6 +1,6 @@
 /** Order routes for customers (and `ops`, who may see any order). */
 import { DomainError } from '../core/errors.js';
-import { createOrderBody, idempotencyKey, orderParams, pageQuery, returnRequestBody } from '../core/schemas.js';
+import { createOrderBody, orderParams, pageQuery, returnRequestBody } from '../core/schemas.js';
 import { listReturnsOfOrder, publicReturn } from '../adapters/returns.js';
 import { requestReturn } from '../services/returns.js';
 import { getOrder, listCustomerOrders, publicOrder, type StoredOrder } from '../adapters/orders.js';
@@ -8,7 +8,7 @@ import { page } from './paging.js';
 import { placeOrder } from '../services/place-order.js';
 import { confirmReceipt } from '../services/lifecycle.js';
 import { requestCancellation } from '../services/cancel.js';
-import { httpHandler, json, route, type Principal } from './http-handler.js';
+import { httpHandler, json, requiredIdempotencyKey, route, type Principal } from './http-handler.js';
 
 /** Owner or `ops`; anyone else gets the same 404 as for a missing order. */
 async function visibleOrder(orderId: string, principal: Principal, opsAllowed = true): Promise<StoredOrder> {
@@ -19,19 +19,13 @@ async function visibleOrder(orderId: string, principal: Principal, opsAllowed = 
   return order;
 }
 
-function requiredKey(headers: Record<string, string | undefined>): string {
-  const key = idempotencyKey.safeParse(headers['idempotency-key']);
-  if (!key.success) throw new DomainError('VALIDATION_ERROR', 'The Idempotency-Key header is required', [{ path: 'header.Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
-  return key.data;
-}
-
 export const handler = httpHandler({
   'POST /orders/{orderId}/returns': route({
     access: 'customer',
     params: orderParams,
     body: returnRequestBody,
     async handle({ params, body, headers, principal }) {
-      const key = requiredKey(headers);
+      const key = requiredIdempotencyKey(headers);
       const order = await visibleOrder(params.orderId, principal!, false);
       const { ret, replayed } = await requestReturn(order, key, body);
       return json(201, publicReturn(ret), replayed ? { 'idempotent-replayed': 'true' } : {});
@@ -49,13 +43,7 @@ export const handler = httpHandler({
     access: 'customer',
     body: createOrderBody,
     async handle({ body, headers, principal }) {
-      const key = idempotencyKey.safeParse(headers['idempotency-key']);
-      if (!key.success) {
-        throw new DomainError('VALIDATION_ERROR', 'The Idempotency-Key header is required', [
-          { path: 'header.Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' },
-        ]);
-      }
-      const { order, replayed } = await placeOrder(principal!.sub, key.data, body);
+      const { order, replayed } = await placeOrder(principal!.sub, requiredIdempotencyKey(headers), body);
       const location = `/orders/${order.orderId}`;
       return json(201, publicOrder(order), {
         location,
