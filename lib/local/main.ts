@@ -8,7 +8,7 @@ Orders API (local stack) ready in ${((Date.now() - started) / 1000).toFixed(1)} 
   API            ${stack.url}            (GET /health, POST /local/token, /products, /orders ...)
   DynamoDB Local ${stack.endpoints.dynamodb}
   SQS (fauxqs)   ${stack.endpoints.sqs}
-  Step Functions ${stack.endpoints.sfn}   (state machine ${stack.stepFunctions.stateMachineArn})
+  Step Functions ${stack.endpoints.sfn}   (state machines ${Object.keys(stack.stepFunctions.stateMachineArns).join(", ")})
 Press Ctrl-C to stop.
 `);
 
