@@ -95,9 +95,10 @@ export async function checkInvariants(stack: LocalStack, run: RunRecord, settleT
       const neverOpened = !held && payment.provider === 'alipay' && !payment.paidAt;
       check(held?.paymentId === payment.paymentId || neverOpened, () => `${where}: the provider holds no payment ${payment.paymentId}`);
       if (held) {
-        // PayPal orders cannot be closed there: CLOSED here is "we never capture it", PENDING there.
-        const paypalClosed = payment.provider === 'paypal' && payment.status === 'CLOSED' && held.status === 'PENDING';
-        check(held.status === payment.status || paypalClosed, () => `${where}: payment ${payment.status} here, ${held.status} at the provider`);
+        // PayPal orders cannot be closed there: CLOSED here is "we never capture it"; PayPal holds it
+        // unpaid (PENDING) or with its capture declined (FAILED): no money either way.
+        const paypalClosed = payment.provider === 'paypal' && payment.status === 'CLOSED' && ['PENDING', 'FAILED'].includes(held.status);
+        check(held.status === payment.status || paypalClosed, () => `${where}: ${payment.provider} payment ${payment.status} here, ${held.status} at the provider`);
         check(held.refundedMinor === payment.refundedMinor, () => `${where}: refunded ${payment.refundedMinor} here, ${held.refundedMinor} at the provider`);
         check(
           held.refunds.length === succeeded.length && held.refunds.every((r) => succeeded.some((s) => s.refundId === r.refundId)),
