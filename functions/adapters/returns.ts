@@ -89,6 +89,20 @@ export async function listReturnsByStatus(status: ReturnStatus, limit: number, s
   return { items: (out.Items ?? []).map(toReturn), lastKey: out.LastEvaluatedKey };
 }
 
+/** Every return in a status, oldest first, page by page (at most `max`). */
+export async function* returnsWithStatus(status: ReturnStatus, max = Infinity): AsyncGenerator<StoredReturn> {
+  let startKey: Record<string, unknown> | undefined;
+  let seen = 0;
+  do {
+    const page = await listReturnsByStatus(status, 100, startKey);
+    for (const ret of page.items) {
+      if (seen++ >= max) return;
+      yield ret;
+    }
+    startKey = page.lastKey;
+  } while (startKey);
+}
+
 /**
  * Moves a return from the status it was read in (version-guarded), with the order's
  * versioned change and the stock moves decided with it, in one transaction. False when

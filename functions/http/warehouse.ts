@@ -1,7 +1,7 @@
 /** Warehouse routes: open pick tasks, and the warehouse's report on each. */
 import { DomainError } from '../core/errors.js';
 import { completePickBody, orderParams, pageQuery, receiveReturnBody, returnParams, shortageBody } from '../core/schemas.js';
-import { listReturnsByStatus, publicReturn } from '../adapters/returns.js';
+import { publicReturn, returnsWithStatus } from '../adapters/returns.js';
 import { receiveReturn } from '../services/returns.js';
 import { page } from './paging.js';
 import { getOrder, listOpenPickTasks } from '../adapters/orders.js';
@@ -30,12 +30,7 @@ export const handler = httpHandler({
     async handle() {
       // Approved returns on their way, oldest first (a return carries no personal data).
       const items = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const batch = await listReturnsByStatus('APPROVED', 100, startKey);
-        items.push(...batch.items.map(publicReturn));
-        startKey = batch.lastKey;
-      } while (startKey && items.length < 1000);
+      for await (const ret of returnsWithStatus('APPROVED', 1000)) items.push(publicReturn(ret));
       return json(200, { items });
     },
   }),

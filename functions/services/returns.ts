@@ -10,7 +10,7 @@ import { DomainError } from '../core/errors.js';
 import { FINAL_STATUSES } from '../core/order.js';
 import { receiveDecision, releasedUnits, returnIdFor, returnRefundIdFor, returnRequestDecision, type ReceivedLine, type ReturnLine } from '../core/returns.js';
 import { getOrder, openOrderKeys, type StoredOrder } from '../adapters/orders.js';
-import { createReturn, getReturn, listReturnsByStatus, moveReturn, recordReturnTask, type StoredReturn } from '../adapters/returns.js';
+import { createReturn, getReturn, moveReturn, returnsWithStatus, recordReturnTask, type StoredReturn } from '../adapters/returns.js';
 import { startReturnWorkflow, taskFailed, taskSucceeded } from '../adapters/workflow.js';
 import { paymentProvidersFromEnv } from '../adapters/payments/registry.js';
 import { settleRefunds } from './refunds.js';
@@ -153,12 +153,7 @@ export async function finishReturn(returnId: string): Promise<StoredReturn> {
 /** Received returns whose refund the provider completed later (a notification): marked REFUNDED. */
 export async function finishReceivedReturns(): Promise<string[]> {
   const finished: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await listReturnsByStatus('RECEIVED', 100, startKey);
-    for (const ret of page.items) if ((await finishReturn(ret.returnId)).status === 'REFUNDED') finished.push(ret.returnId);
-    startKey = page.lastKey;
-  } while (startKey);
+  for await (const ret of returnsWithStatus('RECEIVED')) if ((await finishReturn(ret.returnId)).status === 'REFUNDED') finished.push(ret.returnId);
   return finished;
 }
 
@@ -201,15 +196,10 @@ export async function returnTask(action: string, returnId: string, taskToken: st
 /** Approved returns whose goods did not arrive within RETURN_SHIP_BY_SECONDS expire, giving their units back. */
 export async function expireReturns(now = new Date()): Promise<string[]> {
   const expired: string[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await listReturnsByStatus('APPROVED', 100, startKey);
-    for (const candidate of page.items) {
-      if (Date.parse(candidate.approvedAt ?? candidate.updatedAt) + RETURN_SHIP_BY_SECONDS * 1000 > now.getTime()) continue;
-      if (await expireOne(candidate.returnId)) expired.push(candidate.returnId);
-    }
-    startKey = page.lastKey;
-  } while (startKey);
+  for await (const candidate of returnsWithStatus('APPROVED')) {
+    if (Date.parse(candidate.approvedAt ?? candidate.updatedAt) + RETURN_SHIP_BY_SECONDS * 1000 > now.getTime()) continue;
+    if (await expireOne(candidate.returnId)) expired.push(candidate.returnId);
+  }
   return expired;
 }
 

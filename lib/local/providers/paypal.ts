@@ -16,7 +16,7 @@ import { decimalToMinor, minorToDecimal } from '../../../functions/core/currency
 import { paypalSignedMessage } from '../../../functions/adapters/payments/paypal.js';
 import { ProviderRefusal, type Outcome } from '../../../functions/sandbox/model.js';
 import type { Sandbox, SandboxPayment } from '../sandbox.js';
-import { jsonReply, notify, standInServer, type NotificationOptions, type PaymentStandIn, type SignedNotification, type StandInReply, type StandInRequest } from './server.js';
+import { jsonReply, notify, replayingByKey, standInServer, type NotificationOptions, type PaymentStandIn, type SignedNotification, type StandInReply, type StandInRequest } from './server.js';
 
 /** A self-signed signing certificate and its key, as PayPal's messageverificationcerts one. */
 function signingCertificate(): { cert: string; key: string } {
@@ -37,7 +37,6 @@ export async function startPaypalStandIn(ledger: Sandbox, apiUrl: string) {
   const webhookId = randomBytes(8).toString('hex').toUpperCase();
   const accessToken = `A21${randomBytes(24).toString('base64url')}`;
   const signing = signingCertificate();
-  const replays = new Map<string, StandInReply>();
   const notifyUrl = `${apiUrl}/webhooks/payments/paypal`;
   const error = (status: number, name: string, issue: string) => jsonReply(status, { name, details: [{ issue }], message: issue });
   const captureIdOf = (payment: SandboxPayment) => `CAP${payment.paymentId.slice(0, 14)}`;
@@ -140,16 +139,8 @@ export async function startPaypalStandIn(ledger: Sandbox, apiUrl: string) {
     return error(404, 'RESOURCE_NOT_FOUND', `no route ${request.method} ${request.path}`);
   }
 
-  const server = await standInServer(async (request) => {
-    // PayPal-Request-Id makes a POST idempotent: the same id gets the first answer again.
-    const requestId = request.method === 'POST' ? request.headers['paypal-request-id'] : undefined;
-    const key = typeof requestId === 'string' ? `${request.path} ${requestId}` : null;
-    const replayed = key ? replays.get(key) : undefined;
-    if (replayed) return replayed;
-    const reply = handle(request);
-    if (key && reply.status < 300) replays.set(key, reply);
-    return reply;
-  });
+  // PayPal-Request-Id: the same id gets the first successful answer again.
+  const server = await standInServer(replayingByKey('paypal-request-id', handle, { keeps: (status) => status < 300 }));
   ledger.capturedByMerchant('paypal');
   ledger.registerNotifier('paypal', (payment, outcome, eventId) => send(paymentNotification(payment, outcome, { eventId })));
 

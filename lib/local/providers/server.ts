@@ -87,6 +87,23 @@ export async function standInServer(handle: (request: StandInRequest) => Promise
   };
 }
 
+/**
+ * A provider's idempotent POSTs (Stripe's Idempotency-Key, PayPal's PayPal-Request-Id):
+ * the same key on the same path gets its first answer again.
+ */
+export function replayingByKey(header: string, handle: (request: StandInRequest) => StandInReply, options: { keeps: (status: number) => boolean; markReplay?: string }) {
+  const replays = new Map<string, StandInReply>();
+  return (request: StandInRequest): StandInReply => {
+    const key = request.method === 'POST' ? request.headers[header] : undefined;
+    const replayKey = typeof key === 'string' ? `${request.path} ${key}` : null;
+    const replayed = replayKey ? replays.get(replayKey) : undefined;
+    if (replayed) return options.markReplay ? { ...replayed, headers: { ...replayed.headers, [options.markReplay]: 'true' } } : replayed;
+    const reply = handle(request);
+    if (replayKey && options.keeps(reply.status)) replays.set(replayKey, reply);
+    return reply;
+  };
+}
+
 /** POSTs a notification to the local API as the provider would; returns what the API answered. */
 export function notify(url: string, body: string, headers: Record<string, string>, webhookId: string = ulid()): Promise<WebhookDelivery> {
   return postNotification(url, body, headers, webhookId);

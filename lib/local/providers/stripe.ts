@@ -8,7 +8,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
 import { AlreadyPaid, ProviderRefusal, type Outcome } from '../../../functions/sandbox/model.js';
 import type { Sandbox, SandboxPayment } from '../sandbox.js';
-import { jsonReply, notify, standInServer, type NotificationOptions, type PaymentStandIn, type SignedNotification, type StandInReply, type StandInRequest } from './server.js';
+import { jsonReply, notify, replayingByKey, standInServer, type NotificationOptions, type PaymentStandIn, type SignedNotification, type StandInReply, type StandInRequest } from './server.js';
 
 type Form = { [key: string]: string | Form };
 
@@ -35,8 +35,6 @@ export function signStripe(secret: string, body: string, timestamp = Math.floor(
 export async function startStripeStandIn(ledger: Sandbox, apiUrl: string) {
   const secretKey = `sk_test_${randomBytes(12).toString('hex')}`;
   const webhookSecret = `whsec_${randomBytes(24).toString('base64')}`;
-  /** Idempotency-Key -> first answer, as Stripe replays it. */
-  const replays = new Map<string, StandInReply>();
   const refundsById = new Map<string, { id: string; status: string; amount: number; payment_intent: string; metadata: Form }>();
   const intentOf = (payment: SandboxPayment) => `pi_${payment.paymentId.slice(3)}`;
 
@@ -128,15 +126,8 @@ export async function startStripeStandIn(ledger: Sandbox, apiUrl: string) {
     return error(404, `Unrecognized request URL (${request.method}: ${request.path})`);
   }
 
-  const server = await standInServer(async (request) => {
-    const key = request.headers['idempotency-key'];
-    const replayKey = typeof key === 'string' && request.method === 'POST' ? `${request.path} ${key}` : null;
-    const replayed = replayKey ? replays.get(replayKey) : undefined;
-    if (replayed) return { ...replayed, headers: { ...replayed.headers, 'idempotent-replayed': 'true' } };
-    const reply = handle(request);
-    if (replayKey && reply.status < 500) replays.set(replayKey, reply);
-    return reply;
-  });
+  // Stripe replays a key's first answer (errors too, but not its own failures).
+  const server = await standInServer(replayingByKey('idempotency-key', handle, { keeps: (status) => status < 500, markReplay: 'idempotent-replayed' }));
 
   ledger.registerNotifier('stripe', (payment, outcome, eventId) => {
     const signed = paymentEvent(payment, outcome, { eventId });
