@@ -16,9 +16,9 @@ import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { CfnUserPoolGroup, Mfa, OAuthScope, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
-import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Architecture, FilterCriteria, FilterRule, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -26,7 +26,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
 import { configurationProblems, paymentRouting, realProviders, usesKuaidi100, type DeploymentConfiguration } from './configuration.js';
-import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, functionEnvironment, workflowActions, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, stateMachine as machineSpec, returnStateMachine as returnMachineSpec, queuesOf, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
+import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, functionEnvironment, workflowActions, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, streamFunctions, stateMachine as machineSpec, returnStateMachine as returnMachineSpec, queuesOf, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
@@ -92,6 +92,7 @@ export class OrdersStack extends Stack {
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       timeToLiveAttribute: tableSpec.ttlAttribute,
+      stream: StreamViewType[tableSpec.stream],
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: RemovalPolicy.RETAIN,
     });
@@ -138,7 +139,7 @@ export class OrdersStack extends Stack {
         stateMachineType: StateMachineType.STANDARD,
         // fromString, not fromFile: the definition stays in the template (assertable), not an S3 asset.
         definitionBody: DefinitionBody.fromString(readFileSync(root(spec.definitionFile), 'utf8')),
-        definitionSubstitutions: Object.fromEntries(queuesOf(sends).map((q) => [q.substitution, queues.get(q.id)!.queueUrl])),
+        definitionSubstitutions: Object.fromEntries(queuesOf(sends).map((q) => [q.substitution!, queues.get(q.id)!.queueUrl])),
         tracingEnabled: true,
         logs: {
           destination: new LogGroup(this, `${spec.id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
@@ -284,6 +285,7 @@ export class OrdersStack extends Stack {
         for (const dlq of deadLetterQueues.values()) dlq.grantConsumeMessages(fn);
         for (const queue of queues.values()) queue.grantSendMessages(fn);
       }
+      if (needs.includes('eventDeliveries')) queues.get('webhooks')!.grantSendMessages(fn);
       if (needs.includes('paymentWebhookSecret')) paymentSecret.grantRead(fn);
       if (needs.includes('carrierWebhookSecret')) carrierSecret.grantRead(fn);
       if (needs.includes('paymentProvider')) for (const secret of credentialSecrets.values()) secret.grantRead(fn);
@@ -334,6 +336,34 @@ export class OrdersStack extends Stack {
       const fn = new OrdersFunction(this, `${spec.id}Worker`, spec.worker, environmentFor(spec.needs));
       grant(fn, spec.id, spec.needs, spec.table);
       fn.addEventSource(new SqsEventSource(queues.get(spec.id)!, { batchSize: spec.batchSize, reportBatchItemFailures: true }));
+    }
+
+    // The change stream's readers: retried with the batch split on errors; a change that still
+    // fails is parked in a DLQ (with its position in the stream) rather than blocking its shard.
+    for (const spec of streamFunctions) {
+      const fn = new OrdersFunction(this, `${spec.id}Function`, spec.entry, environmentFor(spec.needs));
+      grant(fn, spec.id, spec.needs, spec.table);
+      const failed = new Queue(this, `${spec.id}Dlq`, { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+      new Alarm(this, `${spec.id}DlqAlarm`, {
+        alarmDescription: `Changes the ${spec.id} could not process after retries: their events are missing until replayed.`,
+        metric: failed.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      fn.addEventSource(
+        new DynamoEventSource(table, {
+          startingPosition: StartingPosition.TRIM_HORIZON,
+          batchSize: spec.batchSize,
+          bisectBatchOnError: true,
+          retryAttempts: 10,
+          reportBatchItemFailures: true,
+          onFailure: new SqsDlq(failed),
+          // Only the items that make events (Lambda event filtering: no invocation for the rest).
+          filters: spec.keyPrefixes.map((prefix) => FilterCriteria.filter({ dynamodb: { Keys: { pk: { S: FilterRule.beginsWith(prefix) } } } })),
+        }),
+      );
     }
 
     for (const spec of scheduledFunctions) {

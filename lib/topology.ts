@@ -3,7 +3,7 @@
  * the functions and their triggers, the state machine and its substitutions. The
  * CDK stack and the local stack are both built from it, so they cannot drift apart.
  */
-export type HttpMethod = 'GET' | 'POST' | 'PUT';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export interface HttpRoute {
   method: HttpMethod;
@@ -28,16 +28,16 @@ export interface HttpFunction {
   routes: HttpRoute[];
   table?: TableAccess;
   /** Environment the function needs beyond the common set. */
-  needs?: ('stateMachine' | 'paymentProvider' | 'carrier' | 'sandbox' | 'paymentWebhookSecret' | 'carrierWebhookSecret' | 'jwtVerifier' | 'stageQueues')[];
+  needs?: ('stateMachine' | 'paymentProvider' | 'carrier' | 'sandbox' | 'paymentWebhookSecret' | 'carrierWebhookSecret' | 'jwtVerifier' | 'stageQueues' | 'eventDeliveries')[];
 }
 
 export interface StageQueue {
   id: string;
-  /** Which workflow sends to it (default the order workflow). */
-  machine?: 'orders' | 'returns';
+  /** Which workflow sends to it (default the order workflow); `none`: no workflow, functions send to it. */
+  machine?: 'orders' | 'returns' | 'none';
   table: TableAccess;
-  /** The ASL placeholder that receives this queue's URL. */
-  substitution: string;
+  /** The ASL placeholder that receives this queue's URL (workflow queues). */
+  substitution?: string;
   worker: string;
   visibilityTimeoutSeconds: number;
   maxReceiveCount: number;
@@ -50,6 +50,8 @@ export const table = {
   partitionKey: 'pk',
   sortKey: 'sk',
   ttlAttribute: 'expiresAt',
+  /** The change stream the event publisher reads (both images: events are what changed). */
+  stream: 'NEW_AND_OLD_IMAGES',
   indexes: [
     { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
     { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
@@ -118,6 +120,27 @@ export const httpFunctions: HttpFunction[] = [
     ],
   },
   {
+    id: 'webhookEndpoints',
+    entry: 'functions/http/webhook-endpoints.ts',
+    // An operator's retry queues the delivery again.
+    needs: ['eventDeliveries'],
+    table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'Query'], indexes: ['gsi1', 'gsi2'] },
+    routes: [
+      route('POST', '/ops/webhook-endpoints'),
+      route('GET', '/ops/webhook-endpoints'),
+      route('DELETE', '/ops/webhook-endpoints/{endpointId}'),
+      route('GET', '/ops/webhook-endpoints/{endpointId}/deliveries'),
+      route('POST', '/ops/webhook-endpoints/{endpointId}/deliveries/{eventId}/retry'),
+    ],
+  },
+  {
+    id: 'reports',
+    entry: 'functions/http/reports.ts',
+    // Days × shards of pre-aggregated counters, by key: never a query over orders.
+    table: { actions: ['BatchGetItem'] },
+    routes: [route('GET', '/ops/reports/daily'), route('GET', '/ops/reports/daily.csv')],
+  },
+  {
     // Not in API.md: operators' routes (dead letters, reconciliation on demand).
     id: 'ops',
     entry: 'functions/http/ops.ts',
@@ -176,6 +199,25 @@ export const stageQueues: StageQueue[] = [
   { id: 'compensation', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'CompensationQueueUrl', worker: 'functions/workers/compensation.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'paymentProvider'] },
   // The return workflow's queue (statemachines/return-lifecycle.asl.json).
   { id: 'returns', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'ReturnsQueueUrl', worker: 'functions/workers/returns.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'paymentProvider'], machine: 'returns' },
+  // Outbound webhook deliveries (no workflow): the publisher queues them, the worker attempts and re-queues them.
+  { id: 'webhooks', table: { actions: ['GetItem', 'UpdateItem'] }, worker: 'functions/workers/webhooks.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['eventDeliveries'], machine: 'none' },
+];
+
+/**
+ * Functions fed by the table's change stream (a DynamoDB stream event source on AWS, a
+ * poller of DynamoDB Local's Streams API locally). Only changes of items whose key
+ * starts with one of `keyPrefixes` reach them (Lambda event filtering on AWS).
+ */
+export const streamFunctions = [
+  {
+    id: 'eventPublisher',
+    entry: 'functions/streams/publish-events.ts',
+    batchSize: 100,
+    keyPrefixes: ['ORDER#', 'RETURN#', 'PRODUCT#'],
+    needs: ['eventDeliveries'] as HttpFunction['needs'],
+    // Events (transactions of Put and Update), sequence counters, report counters, deliveries; endpoints by GSI1.
+    table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'Query'], indexes: ['gsi1'] } as TableAccess,
+  },
 ];
 
 export const stateMachine = {
@@ -246,6 +288,7 @@ export function functionEnvironment(needs: HttpFunction['needs'] = [], values: E
     ...(has('paymentWebhookSecret') ? Object.fromEntries([values.paymentWebhookSecret]) : {}),
     ...(has('carrierWebhookSecret') ? Object.fromEntries([values.carrierWebhookSecret]) : {}),
     ...(has('jwtVerifier') ? { JWT_ISSUER: values.jwt.issuer, JWT_AUDIENCE: values.jwt.audience } : {}),
+    ...(has('eventDeliveries') && values.queues.webhooks ? { QUEUE_URL_WEBHOOKS: values.queues.webhooks.url } : {}),
     ...(has('stageQueues')
       ? Object.fromEntries(Object.entries(values.queues).flatMap(([stage, q]) => [[`QUEUE_URL_${stage.toUpperCase()}`, q.url], [`DLQ_URL_${stage.toUpperCase()}`, q.dlqUrl]]))
       : {}),

@@ -6,6 +6,13 @@ export const keys = {
   webhook: (source: string, eventId: string) => ({ pk: `WEBHOOK#${source}#${eventId}`, sk: 'WEBHOOK' }),
   shipment: (trackingNumber: string) => ({ pk: `SHIPMENT#${trackingNumber}`, sk: 'SHIPMENT' }),
   return: (returnId: string) => ({ pk: `RETURN#${returnId}`, sk: 'RETURN' }),
+  /** An event to other systems, and the per-subject counter that gives its sequence. */
+  event: (eventId: string) => ({ pk: `EVENT#${eventId}`, sk: 'EVENT' }),
+  eventSequence: (subject: string) => ({ pk: `EVENTSEQ#${subject}`, sk: 'SEQ' }),
+  webhookEndpoint: (endpointId: string) => ({ pk: `ENDPOINT#${endpointId}`, sk: 'ENDPOINT' }),
+  delivery: (endpointId: string, eventId: string) => ({ pk: `DELIVERY#${endpointId}#${eventId}`, sk: 'DELIVERY' }),
+  /** One shard of one day's report counters. */
+  report: (date: string, shard: number) => ({ pk: `REPORT#${date}#${shard}`, sk: 'REPORT' }),
   /** The deployable sandbox's own records (staging only). */
   sandbox: (kind: string, id: string) => ({ pk: `SANDBOX#${kind}#${id}`, sk: 'SANDBOX' }),
 };
@@ -18,6 +25,12 @@ export const customerPartition = (customerId: string) => `CUSTOMER#${customerId}
 export const orderReturnsPartition = (orderId: string) => `ORDER-RETURNS#${orderId}`;
 /** GSI2 also lists returns by status (operators' queue, the warehouse's expected returns). */
 export const returnsByStatusPartition = (status: string) => `RETURNS#${status}`;
+/** GSI1 also lists the webhook endpoints, a subject's events (by sequence) and an endpoint's deliveries (newest first). */
+export const webhookEndpointsPartition = 'ENDPOINTS';
+export const subjectEventsPartition = (subject: string) => `EVENTS#${subject}`;
+export const endpointDeliveriesPartition = (endpointId: string) => `DELIVERIES#${endpointId}`;
+/** GSI2 also lists an endpoint's deliveries by status. */
+export const deliveriesByStatusPartition = (endpointId: string, status: string) => `DELIVERIES#${endpointId}#${status}`;
 /** GSI2 is sparse: only orders with an open pick task carry its keys. */
 export const GSI2 = 'gsi2';
 export const openPickTasksPartition = 'PICKTASK#OPEN';
@@ -31,9 +44,14 @@ export const backorderedPartition = 'PICKTASK#BACKORDERED';
 export const GSI3 = 'gsi3';
 export const OPEN_ORDER_SHARDS = 8;
 export function openOrderPartition(orderId: string): string {
+  return `OPEN#${shardOf(orderId, OPEN_ORDER_SHARDS)}`;
+}
+
+/** A stable shard in [0, shards) for an id (spreads one day's or one index's writes). */
+export function shardOf(id: string, shards: number): number {
   let hash = 0;
-  for (const char of orderId) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
-  return `OPEN#${hash % OPEN_ORDER_SHARDS}`;
+  for (const char of id) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return hash % shards;
 }
 
 /** Storage attributes that are not part of any domain object. */

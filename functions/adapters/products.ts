@@ -19,6 +19,8 @@ export interface Product {
   writtenOff: number;
   /** Units owed to orders waiting for a restock (WAIT_FOR_RESTOCK). */
   backordered: number;
+  /** `stock.low` is published when `available` falls to or below it; 0 is off. */
+  lowStockThreshold: number;
 }
 
 const TABLE = tableName();
@@ -34,6 +36,7 @@ function toProduct(item: Record<string, unknown>): Product {
     sold: (item.sold as number) ?? 0,
     writtenOff: (item.writtenOff as number) ?? 0,
     backordered: (item.backordered as number) ?? 0,
+    lowStockThreshold: (item.lowStockThreshold as number) ?? 0,
   };
 }
 
@@ -75,15 +78,16 @@ export async function listProducts(limit: number, startKey?: Record<string, unkn
   return { items: (out.Items ?? []).map(toProduct), lastKey: out.LastEvaluatedKey };
 }
 
-/** Creates the product with no stock, or changes its name and price. */
-export async function putProduct(sku: string, input: { name: string; priceMinor: number; currency: string }): Promise<Product> {
+/** Creates the product with no stock, or changes its name, price and low-stock threshold (kept when not given). */
+export async function putProduct(sku: string, input: { name: string; priceMinor: number; currency: string; lowStockThreshold?: number }): Promise<Product> {
   const { Attributes } = await dynamo.send(
     new UpdateCommand({
       TableName: TABLE,
       Key: keys.product(sku),
       UpdateExpression:
         'SET sku = :sku, #name = :name, priceMinor = :price, currency = :currency, gsi1pk = :gp, gsi1sk = :sku, #type = :type, ' +
-        'available = if_not_exists(available, :zero), reserved = if_not_exists(reserved, :zero), sold = if_not_exists(sold, :zero), updatedAt = :now',
+        'available = if_not_exists(available, :zero), reserved = if_not_exists(reserved, :zero), sold = if_not_exists(sold, :zero), updatedAt = :now, ' +
+        (input.lowStockThreshold === undefined ? 'lowStockThreshold = if_not_exists(lowStockThreshold, :zero)' : 'lowStockThreshold = :threshold'),
       ExpressionAttributeNames: { '#name': 'name', '#type': 'type' },
       ExpressionAttributeValues: {
         ':sku': sku,
@@ -94,6 +98,7 @@ export async function putProduct(sku: string, input: { name: string; priceMinor:
         ':type': 'product',
         ':zero': 0,
         ':now': new Date().toISOString(),
+        ...(input.lowStockThreshold === undefined ? {} : { ':threshold': input.lowStockThreshold }),
       },
       ReturnValues: 'ALL_NEW',
     }),

@@ -21,3 +21,14 @@ export function deadlines() {
   };
 }
 export type Deadlines = ReturnType<typeof deadlines>;
+
+/** The time zone whose calendar days the reports count in (API.md: default Asia/Shanghai). */
+export function reportTimezone(): string {
+  const zone = process.env.REPORT_TIMEZONE || 'Asia/Shanghai';
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: zone });
+  } catch {
+    throw new Error(`REPORT_TIMEZONE must be an IANA time zone such as Asia/Shanghai, got "${zone}"`);
+  }
+  return zone;
+}

@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'CURRENCY_MISMATCH'
   | 'RETURN_WINDOW_CLOSED'
   | 'RETURN_QUANTITY_EXCEEDED'
-  | 'REFUND_EXCEEDS_BALANCE';
+  | 'REFUND_EXCEEDS_BALANCE'
+  | 'UNSAFE_URL';
 
 const STATUS: Record<ErrorCode, number> = {
   VALIDATION_ERROR: 400,
@@ -37,6 +38,7 @@ const STATUS: Record<ErrorCode, number> = {
   RETURN_WINDOW_CLOSED: 409,
   RETURN_QUANTITY_EXCEEDED: 422,
   REFUND_EXCEEDS_BALANCE: 409,
+  UNSAFE_URL: 422,
 };
 
 const TITLE: Record<ErrorCode, string> = {
@@ -56,6 +58,7 @@ const TITLE: Record<ErrorCode, string> = {
   RETURN_WINDOW_CLOSED: 'Return window closed',
   RETURN_QUANTITY_EXCEEDED: 'Return quantity exceeded',
   REFUND_EXCEEDS_BALANCE: 'Refund exceeds balance',
+  UNSAFE_URL: 'Unsafe URL',
 };
 
 export class DomainError extends Error {

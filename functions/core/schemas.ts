@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CARRIER_STATUSES, PAYMENT_METHODS } from './order.js';
 import { RETURN_REASONS, RETURN_STATUSES } from './returns.js';
+import { EVENT_TYPES } from './events.js';
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, MAX_REPORTED_AMOUNT_MINOR, MAX_UNIT_PRICE_MINOR } from './money.js';
 
 export const SKU = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 characters of A-Z a-z 0-9 - _ .');
@@ -22,6 +23,8 @@ export const productBody = z.strictObject({
   name: text(200),
   priceMinor: PRICE_MINOR,
   currency: CURRENCY,
+  /** `stock.low` when `available` falls to or below it; 0 (the default) is off. */
+  lowStockThreshold: z.int().min(0).max(1_000_000).optional(),
 });
 
 export const restockBody = z.strictObject({
@@ -143,3 +146,22 @@ export const receiveReturnBody = z.strictObject({
     .min(1)
     .max(2 * MAX_ORDER_LINES),
 });
+
+/** Outbound webhook endpoints (API.md "Events to other systems"). */
+export const webhookEndpointBody = z.strictObject({
+  url: z.string().min(1).max(2048),
+  events: z.array(z.enum(['*', ...EVENT_TYPES])).min(1).max(EVENT_TYPES.length + 1),
+  description: z.string().max(500).optional(),
+});
+const ENDPOINT_ID = z.string().regex(/^we_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an endpoint id');
+export const endpointParams = z.strictObject({ endpointId: ENDPOINT_ID });
+export const deliveryParams = z.strictObject({ endpointId: ENDPOINT_ID, eventId: z.string().regex(/^evt_[0-9a-f]{32}$/, 'must be an event id') });
+export const deliveriesQuery = z.strictObject({
+  status: z.enum(['PENDING', 'DELIVERED', 'FAILED']).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: cursor.optional(),
+});
+
+/** Daily reports: calendar dates, both ends included. */
+const DATE = z.iso.date();
+export const reportQuery = z.strictObject({ from: DATE, to: DATE });

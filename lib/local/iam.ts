@@ -7,7 +7,7 @@
  * deployment. Calls from the test harness itself (any other key) are not checked.
  */
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
-import { httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, workflowActions, type HttpFunction, type TableAccess } from '../topology.js';
+import { httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, streamFunctions, workflowActions, type HttpFunction, type TableAccess } from '../topology.js';
 
 export const LOCAL_FUNCTION_KEY_PREFIX = 'LOCALFN';
 
@@ -47,6 +47,7 @@ export function policiesFromTopology(revoke: Revocations = {}): Map<string, Loca
     sandboxFunction,
     ...stageQueues.map((q) => ({ id: `${q.id}Worker`, table: q.table, needs: q.needs })),
     ...scheduledFunctions,
+    ...streamFunctions,
   ];
   return new Map(
     specs.map((spec) => {
@@ -55,9 +56,11 @@ export function policiesFromTopology(revoke: Revocations = {}): Map<string, Loca
       const states = new Set(workflowActions(spec.id, spec.needs).filter((a) => !taken.states?.includes(a)));
       const allowed = (actions: string[]) => new Set(actions.filter((a) => !taken.sqs?.includes(a)));
       // The operators' dead-letter routes move messages from each stage's DLQ back to its queue.
-      const sqs = new Map(
-        spec.needs?.includes('stageQueues') ? stageQueues.flatMap((q) => [[q.id, allowed(SEND)] as const, [`${q.id}-dlq`, allowed(CONSUME)] as const]) : [],
-      );
+      const sqs = new Map([
+        ...(spec.needs?.includes('stageQueues') ? stageQueues.flatMap((q) => [[q.id, allowed(SEND)] as const, [`${q.id}-dlq`, allowed(CONSUME)] as const]) : []),
+        // Whoever queues webhook deliveries (the publisher, the worker's re-queues, an operator's retry).
+        ...(spec.needs?.includes('eventDeliveries') ? [['webhooks', allowed(SEND)] as const] : []),
+      ]);
       const secrets = new Set([
         ...(['paymentWebhookSecret', 'carrierWebhookSecret'] as const).filter((need) => spec.needs?.includes(need)).map((need) => SECRET_NAMES[need]),
         // Whoever talks to providers reads their credentials (and only they do).

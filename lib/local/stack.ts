@@ -8,9 +8,10 @@
 import { readFile } from 'node:fs/promises';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
-import { deadlineVariables, functionEnvironment, httpFunctions, returnStateMachine, sandboxFunction, scheduledFunctions, type EnvironmentValues, type HttpFunction, stageQueues, stateMachine, throttling } from '../topology.js';
+import { deadlineVariables, functionEnvironment, httpFunctions, returnStateMachine, sandboxFunction, scheduledFunctions, type EnvironmentValues, type HttpFunction, stageQueues, stateMachine, streamFunctions, throttling } from '../topology.js';
 import { createTable, startDynamoLocal } from './dynamodb-local.js';
 import { startEventSource } from './event-source.js';
+import { startStreamSource } from './stream-source.js';
 import { startGateway, type GatewayRoute } from './gateway.js';
 import { createIssuer, type LocalIssuer } from './issuer.js';
 import { bundleFunctions, isolatedFunction, type IsolatedFunction } from './isolated-function.js';
@@ -174,7 +175,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Each function runs isolated, with the environment the CDK stack gives it (from the
     // same topology) plus what Lambda itself sets: region, endpoints and its own identity.
     const { PAYMENT_WEBHOOK_SECRET: _p, CARRIER_WEBHOOK_SECRET: _c, KUAIDI100_SALT: _k, ...settings } = options.env ?? {};
-    const passedThrough = [...deadlineVariables, 'POWERTOOLS_LOG_LEVEL', 'RECONCILE_GRACE_SECONDS', 'RECONCILE_PAYMENT_QUERY_SECONDS', 'KUAIDI100_RESUBSCRIBE_SECONDS', 'SHORTAGE_RESOLUTION'];
+    const passedThrough = [
+      ...deadlineVariables,
+      'POWERTOOLS_LOG_LEVEL',
+      'RECONCILE_GRACE_SECONDS',
+      'RECONCILE_PAYMENT_QUERY_SECONDS',
+      'KUAIDI100_RESUBSCRIBE_SECONDS',
+      'SHORTAGE_RESOLUTION',
+      'REPORT_TIMEZONE',
+      'WEBHOOK_RETRY_SCHEDULE_SECONDS',
+    ];
     // The webhook secrets, read by ARN from the local Secrets Manager as on AWS.
     const secretsManager = await startSecretsManager({
       region,
@@ -212,12 +222,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       common: {
         POWERTOOLS_SERVICE_NAME: 'orders',
         POWERTOOLS_METRICS_DISABLED: 'true',
+        // API.md: locally, webhook endpoints may also be http://127.0.0.1:<port>/... (tests receive there).
+        WEBHOOK_ALLOW_LOCAL_RECEIVERS: 'true',
         ...Object.fromEntries(passedThrough.flatMap((name) => (process.env[name] ? [[name, process.env[name]!]] : []))),
         ...settings,
       },
     };
     const httpSpecs = options.deployableSandbox ? [...httpFunctions, sandboxFunction] : httpFunctions;
-    const { bundles, remove } = await bundleFunctions([...httpSpecs.map((f) => f.entry), ...stageQueues.map((q) => q.worker), ...scheduledFunctions.map((f) => f.entry)]);
+    const { bundles, remove } = await bundleFunctions([...httpSpecs.map((f) => f.entry), ...stageQueues.map((q) => q.worker), ...scheduledFunctions.map((f) => f.entry), ...streamFunctions.map((f) => f.entry)]);
     stoppers.push(remove);
     const functions: IsolatedFunction[] = [];
     stoppers.push(async () => void (await Promise.all(functions.map((fn) => fn.stop()))));
@@ -251,8 +263,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const handler = start(`${queue.id}Worker`, queue.worker, queue.needs);
       const { url: queueUrl, arn: queueArn } = queues[queue.id]!;
       stoppers.push(
-        startEventSource(sqs, { functionName: `${queue.id}Worker`, queueUrl, queueArn, batchSize: queue.batchSize, handler }, (error) =>
+        // Deliveries wait on outside endpoints (up to 10 s each): more pollers, as Lambda scales out with the backlog.
+        startEventSource(sqs, { functionName: `${queue.id}Worker`, queueUrl, queueArn, batchSize: queue.batchSize, handler, pollers: queue.id === 'webhooks' ? 10 : undefined }, (error) =>
           log(`event source ${queue.id}: ${(error as Error).message}`),
+        ),
+      );
+    }
+    // Stream functions: a poller of DynamoDB Local's Streams API stands in for the event source mapping.
+    for (const fn of streamFunctions) {
+      const handler = start(fn.id, fn.entry, fn.needs);
+      stoppers.push(
+        await startStreamSource({ functionName: fn.id, endpoint: dynamo.endpoint, tableName, batchSize: fn.batchSize, keyPrefixes: fn.keyPrefixes, handler }, (error) =>
+          log(`stream ${fn.id}: ${(error as Error).message}`),
         ),
       );
     }

@@ -1,0 +1,42 @@
+/**
+ * The table's change stream in, events out: DynamoDB Streams invokes this with batches
+ * of item changes (in order per item); each becomes its events (services/events.ts).
+ * A change that fails stops the batch there and is reported, so the stream retries
+ * from it and no later change of the same item overtakes it (ReportBatchItemFailures).
+ */
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { listEndpoints, publishChange } from '../services/events.js';
+import { reportTimezone } from '../core/config.js';
+import type { WebhookEndpoint } from '../adapters/events.js';
+import { logger } from '../shared/powertools.js';
+
+const TIMEZONE = reportTimezone();
+const image = (value: Record<string, unknown> | undefined) => (value ? unmarshall(value as Record<string, AttributeValue>) : undefined);
+
+export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
+  // The subscribers are read once per batch (a new endpoint receives from the next batch on).
+  let endpoints: Promise<WebhookEndpoint[]> | undefined;
+  const subscribers = () => (endpoints ??= listEndpoints());
+  let published = 0;
+  for (const record of event.Records) {
+    try {
+      published += await publishChange(
+        {
+          changeId: record.eventID!,
+          before: image(record.dynamodb?.OldImage),
+          after: image(record.dynamodb?.NewImage),
+          at: new Date((record.dynamodb?.ApproximateCreationDateTime ?? Date.now() / 1000) * 1000).toISOString(),
+        },
+        subscribers,
+        TIMEZONE,
+      );
+    } catch (error) {
+      logger.error('publishing a change failed; the stream retries from it', { eventID: record.eventID, error: error as Error });
+      return { batchItemFailures: [{ itemIdentifier: record.dynamodb!.SequenceNumber! }] };
+    }
+  }
+  if (published) logger.info('events published', { records: event.Records.length, events: published });
+  return { batchItemFailures: [] };
+}
