@@ -45,7 +45,7 @@ export async function endpointUrlProblem(raw: string, rules: UrlRules): Promise<
 }
 
 /** A DNS look-up for the socket that refuses forbidden answers. */
-const guardedLookup: LookupFunction = (hostname, options, callback) => {
+export const guardedLookup: LookupFunction = (hostname, options, callback) => {
   dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
     if (error) return callback(error, '', 0);
     const bad = addresses.find((a) => isForbiddenAddress(a.address));

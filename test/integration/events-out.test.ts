@@ -106,6 +106,27 @@ describe('events to other systems', () => {
     for (const r of eventsOf('/cancellations', paidOne)) expect(all.find((a) => a.event.id === r.event.id)?.event.sequence).toBe(r.event.sequence);
   });
 
+  it('publishes stock.low when available falls to the threshold, sequenced per product', async () => {
+    await subscribe('/stock', ['stock.low']);
+    const token = await ops(api);
+    const sku = await product(api, 0);
+    expect((await api.request('PUT', `/products/${sku}`, { token, body: { name: 'Low tea', priceMinor: 1999, currency: 'CNY', lowStockThreshold: 3 } })).body.lowStockThreshold).toBe(3);
+    await api.request('POST', `/products/${sku}/restock`, { token, body: { quantity: 5 } });
+    const customer = `evt-l-${randomUUID().slice(0, 6)}`;
+    const lowOf = () => receiver.at('/stock').filter((r) => r.event.data.product?.sku === sku);
+    const a = (await placeOrder(api, customer, [{ sku, quantity: 2 }])).body.orderId; // 5 -> 3: low
+    const b = (await placeOrder(api, customer, [{ sku, quantity: 1 }])).body.orderId; // 3 -> 2: still low, no event
+    await eventually(async () => lowOf().length >= 1, 10_000, 'the first stock.low');
+    for (const orderId of [a, b]) await api.request('POST', `/orders/${orderId}/cancel`, { token: await api.token(customer) }); // back to 5
+    await placeOrder(api, customer, [{ sku, quantity: 3 }]); // 5 -> 2: low again
+    await eventually(async () => lowOf().length >= 2, 10_000, 'the second stock.low');
+    expect(lowOf().map((r) => [r.event.sequence, r.event.data.product.available, r.event.data.product.lowStockThreshold])).toEqual([
+      [1, 3, 3],
+      [2, 2, 3],
+    ]);
+    expect(lowOf().every((r) => r.verified)).toBe(true);
+  });
+
   it('retries failed attempts until one succeeds, then shows the delivery DELIVERED', async () => {
     const endpoint = await subscribe('/flaky', ['order.created']);
     receiver.behaviour.set('/flaky', (_r, attempt) => ({ status: attempt <= 2 ? 500 : 200 }));
@@ -165,6 +186,8 @@ describe('events to other systems', () => {
     const unsafe = [
       'http://example.com/hooks',
       `https://localhost:${port}/hooks`,
+      // Passes the rules on names; its DNS answer (loopback, or none) is what refuses it.
+      `https://localhost.:${port}/hooks`,
       `http://localhost:${port}/hooks`,
       'https://127.0.0.1/hooks',
       `https://[::1]:${port}/hooks`,
@@ -188,6 +211,10 @@ describe('events to other systems', () => {
     expect(receiver.received.filter((r) => r.path === '/hooks')).toEqual([]);
     const listed = await api.request('GET', '/ops/webhook-endpoints', { token });
     expect(listed.body.items.filter((e: { url: string }) => unsafe.includes(e.url))).toEqual([]);
+    // The same check again at the connection, on the DNS answer the socket is given.
+    const { guardedLookup } = await import('../../functions/adapters/webhook-sender.js');
+    const looked = await new Promise<unknown>((resolve) => guardedLookup('localhost', { all: true }, (error) => resolve(error)));
+    expect(String(looked)).toMatch(/localhost resolves to a forbidden address/);
     // Locally, http://127.0.0.1:<port>/... is the one exception (API.md).
     expect((await api.request('POST', '/ops/webhook-endpoints', { token, body: { url: `http://127.0.0.1:${port}/ok`, events: ['stock.low'] } })).status).toBe(201);
   });
