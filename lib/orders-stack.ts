@@ -343,7 +343,11 @@ export class OrdersStack extends Stack {
     for (const spec of streamFunctions) {
       const fn = new OrdersFunction(this, `${spec.id}Function`, spec.entry, environmentFor(spec.needs));
       grant(fn, spec.id, spec.needs, spec.table);
+      acknowledge(fn, {
+        'AwsSolutions-IAM5[Resource::*]': 'X-Ray (tracing) and dynamodb:ListStreams (the stream event source), which support no resource-level permissions.',
+      });
       const failed = new Queue(this, `${spec.id}Dlq`, { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
+      acknowledge(failed, { 'AwsSolutions-SQS3': 'This is the dead-letter destination itself (the stream event source\'s on-failure queue), not a queue that needs one.' });
       new Alarm(this, `${spec.id}DlqAlarm`, {
         alarmDescription: `Changes the ${spec.id} could not process after retries: their events are missing until replayed.`,
         metric: failed.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),

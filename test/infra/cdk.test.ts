@@ -2,7 +2,7 @@
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { httpFunctions, queuesOf, sandboxFunction, scheduledFunctions, stageQueues, throttling, type TableAccess } from '../../lib/topology.js';
+import { httpFunctions, queuesOf, sandboxFunction, scheduledFunctions, stageQueues, streamFunctions, throttling, type TableAccess } from '../../lib/topology.js';
 import { OrdersStack } from '../../lib/orders-stack.js';
 
 /** A staging stack's sandbox (the configuration needs one while no real provider is built). */
@@ -101,20 +101,20 @@ describe('the CDK stack', () => {
     });
   });
 
-  it('has a queue and a DLQ per stage, encrypted, with redrive', () => {
-    template.resourceCountIs('AWS::SQS::Queue', stageQueues.length * 2);
+  it('has a queue and a DLQ per stage (and a DLQ per stream reader), encrypted, with redrive', () => {
+    template.resourceCountIs('AWS::SQS::Queue', stageQueues.length * 2 + streamFunctions.length);
     const queues = Object.values(template.findResources('AWS::SQS::Queue'));
     const withRedrive = queues.filter((q) => q.Properties.RedrivePolicy);
     expect(withRedrive).toHaveLength(stageQueues.length);
     for (const queue of withRedrive) expect(queue.Properties.RedrivePolicy.maxReceiveCount).toBe(5);
     for (const queue of queues) expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
     // enforceSSL: a deny on aws:SecureTransport=false for every queue
-    template.resourceCountIs('AWS::SQS::QueuePolicy', stageQueues.length * 2);
+    template.resourceCountIs('AWS::SQS::QueuePolicy', stageQueues.length * 2 + streamFunctions.length);
   });
 
   it('runs every function on Node 22, arm64, with tracing and source maps', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Runtime?.startsWith('nodejs'));
-    expect(functions).toHaveLength(httpFunctions.length + stageQueues.length + scheduledFunctions.length);
+    expect(functions).toHaveLength(httpFunctions.length + stageQueues.length + scheduledFunctions.length + streamFunctions.length);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -124,14 +124,26 @@ describe('the CDK stack', () => {
   });
 
   it('alarms on every DLQ and runs the reconciler on a schedule', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', stageQueues.length);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', stageQueues.length + streamFunctions.length);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
   });
 
   it('maps each stage queue to its worker with ReportBatchItemFailures', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', stageQueues.length);
-    template.allResourcesProperties('AWS::Lambda::EventSourceMapping', { FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 10 });
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    const fromQueues = mappings.filter((m) => !m.Properties.StartingPosition);
+    expect(fromQueues).toHaveLength(stageQueues.length);
+    for (const mapping of fromQueues) expect(mapping.Properties).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 10 });
+  });
+
+  it('feeds the event publisher from the table stream: both images, filtered to orders, returns and products, failures parked', () => {
+    const [table] = Object.values(template.findResources('AWS::DynamoDB::Table'));
+    expect(table!.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
+    const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => m.Properties.StartingPosition);
+    expect(mapping!.Properties).toMatchObject({ StartingPosition: 'TRIM_HORIZON', BisectBatchOnFunctionError: true, MaximumRetryAttempts: 10, FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 100 });
+    expect(mapping!.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
+    const patterns = mapping!.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern).dynamodb.Keys.pk.S[0].prefix);
+    expect(patterns).toEqual(['ORDER#', 'RETURN#', 'PRODUCT#']);
   });
 
   it('routes every API.md route, with the JWT authorizer where a token is required', () => {
@@ -188,6 +200,13 @@ describe('the CDK stack', () => {
       ...httpFunctions.map((f) => ({ logicalPrefix: `${f.id}Function`, id: f.id, table: f.table, needs: f.needs ?? [] })),
       ...stageQueues.map((q) => ({ logicalPrefix: `${q.id}Worker`, id: q.id, table: q.table, needs: q.needs ?? [] })),
       ...scheduledFunctions.map((f) => ({ logicalPrefix: `${f.id}Function`, id: f.id, table: f.table, needs: f.needs ?? [] })),
+      // Stream readers also read the stream (what the event source mapping needs, on the stream's ARN only).
+      ...streamFunctions.map((f) => ({
+        logicalPrefix: `${f.id}Function`,
+        id: f.id,
+        table: { ...f.table, actions: [...f.table.actions, 'ListStreams', 'DescribeStream', 'GetRecords', 'GetShardIterator'] as TableAccess['actions'] },
+        needs: f.needs ?? [],
+      })),
     ];
     const tableRef = Object.keys(template.findResources('AWS::DynamoDB::Table'))[0]!;
     for (const fn of functions) {
@@ -196,11 +215,13 @@ describe('the CDK stack', () => {
       const actionsOf = (prefix: string) => statements.flatMap((st) => [st.Action].flat()).filter((a) => a.startsWith(prefix)).sort();
 
       expect(actionsOf('dynamodb:'), fn.id).toEqual((fn.table?.actions ?? []).map((a) => `dynamodb:${a}`).sort());
-      const dynamo = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:')));
+      // dynamodb:ListStreams supports no resource (AWS): the one table action on "*".
+      const dynamo = statements.filter((st) => [st.Action].flat().some((a) => a.startsWith('dynamodb:') && a !== 'dynamodb:ListStreams'));
       for (const st of dynamo) {
         const resources = JSON.stringify(st.Resource);
         expect(resources, fn.id).toContain(tableRef);
         expect(resources, fn.id).not.toContain('index/*');
+        if (resources.includes('StreamArn')) continue; // the stream's own grant
         for (const index of fn.table?.indexes ?? []) expect(resources, fn.id).toContain(`/index/${index}`);
       }
       if (!fn.needs.includes('stateMachine')) expect(actionsOf('states:'), fn.id).toEqual([]);
@@ -209,7 +230,7 @@ describe('the CDK stack', () => {
       const readsSecrets = fn.needs.includes('paymentWebhookSecret') || fn.needs.includes('carrierWebhookSecret');
       expect(actionsOf('secretsmanager:').length > 0, fn.id).toBe(readsSecrets);
       for (const st of statements) {
-        if (st.Resource === '*') for (const action of [st.Action].flat()) expect(action, fn.id).toMatch(/^xray:/);
+        if (st.Resource === '*') for (const action of [st.Action].flat()) expect(action, fn.id).toMatch(/^(xray:|dynamodb:ListStreams$)/);
       }
     }
   });
@@ -250,7 +271,7 @@ describe('the CDK stack', () => {
   it('gives every stage queue at least six times its function timeout as visibility timeout', () => {
     const functions = template.findResources('AWS::Lambda::Function');
     const queues = template.findResources('AWS::SQS::Queue');
-    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => !m.Properties.StartingPosition);
     expect(mappings).toHaveLength(stageQueues.length);
     for (const mapping of mappings) {
       const fn = functions[mapping.Properties.FunctionName.Ref]!;

@@ -6,7 +6,7 @@
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { httpFunctions } from '../../lib/topology.js';
-import { useLocalStack } from '../helpers/local-stack.js';
+import { eventually, useLocalStack } from '../helpers/local-stack.js';
 import { ADDRESS, deliver, ops, orderBody, pay, pickAndShip, placeOrder, product, warehouse } from '../helpers/shop.js';
 
 const api = useLocalStack();
@@ -42,18 +42,31 @@ const MATRIX: Record<string, Record<Principal, Expect>> = {
   'GET /ops/returns': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
   'GET /warehouse/returns': { none: 401, owner: 403, other: 403, warehouse: 'allow', ops: 'allow' },
   'POST /warehouse/returns/{returnId}/receive': { none: 401, owner: 403, other: 403, warehouse: 'allow', ops: 403 },
+  'POST /ops/webhook-endpoints': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
+  'GET /ops/webhook-endpoints': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
+  'DELETE /ops/webhook-endpoints/{endpointId}': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
+  'GET /ops/webhook-endpoints/{endpointId}/deliveries': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
+  'POST /ops/webhook-endpoints/{endpointId}/deliveries/{eventId}/retry': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
+  'GET /ops/reports/daily': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
+  'GET /ops/reports/daily.csv': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
 };
 const ROUTES = httpFunctions.flatMap((fn) => fn.routes.map((r) => ({ key: `${r.method} ${r.path}`, method: r.method, path: r.path, auth: r.auth })));
 
 let sku: string;
 let orderId: string;
 let returnId: string;
+let endpointId: string;
+let eventId: string;
 let tokens: Record<Exclude<Principal, 'none'>, string>;
 
 beforeAll(async () => {
+  tokens = { owner: await api.token('owner'), other: await api.token('other'), warehouse: await warehouse(api), ops: await ops(api) };
+  // A webhook endpoint (nobody listens there) with a delivery, for the event routes.
+  const endpoint = await api.request('POST', '/ops/webhook-endpoints', { token: tokens.ops, body: { url: 'http://127.0.0.1:9/matrix', events: ['order.created'] } });
+  endpointId = endpoint.body.endpointId;
   sku = await product(api, 50);
   orderId = (await placeOrder(api, 'owner', [{ sku, quantity: 1 }])).body.orderId;
-  tokens = { owner: await api.token('owner'), other: await api.token('other'), warehouse: await warehouse(api), ops: await ops(api) };
+  eventId = await eventually(async () => (await api.request('GET', `/ops/webhook-endpoints/${endpointId}/deliveries`, { token: tokens.ops })).body.items[0]?.eventId, 10_000, 'a delivery');
   // A delivered order of the owner's with a return, for the return routes.
   const returned = (await placeOrder(api, 'owner', [{ sku, quantity: 1 }])).body.orderId;
   await pay(api, 'owner', returned);
@@ -64,7 +77,7 @@ beforeAll(async () => {
 });
 
 function concrete(path: string): string {
-  return path.replace('{sku}', sku).replace('{orderId}', orderId).replace('{provider}', 'sandbox').replace('{carrier}', 'sandbox').replace('{stage}', 'payment').replace('{returnId}', returnId);
+  return path.replace('{sku}', sku).replace('{orderId}', orderId).replace('{provider}', 'sandbox').replace('{carrier}', 'sandbox').replace('{stage}', 'payment').replace('{returnId}', returnId).replace('{endpointId}', endpointId).replace('{eventId}', eventId);
 }
 
 function bodyFor(key: string): unknown {
@@ -76,6 +89,7 @@ function bodyFor(key: string): unknown {
   if (key === 'POST /orders/{orderId}/returns') return { items: [{ sku, quantity: 1, reason: 'OTHER' }] };
   if (key.endsWith('/receive')) return { items: [{ sku, quantity: 1, condition: 'RESELLABLE' }] };
   if (key.endsWith('/approve') || key.endsWith('/reject')) return {};
+  if (key === 'POST /ops/webhook-endpoints') return { url: 'http://127.0.0.1:9/other', events: ['*'] };
   return undefined;
 }
 
