@@ -165,3 +165,14 @@ export const deliveriesQuery = z.strictObject({
 /** Daily reports: calendar dates, both ends included. */
 const DATE = z.iso.date();
 export const reportQuery = z.strictObject({ from: DATE, to: DATE });
+
+/** The sandbox provider and carrier (API.md "Local sandboxes"; deployed only for staging). */
+const SANDBOX_MINOR = z.int().min(0);
+const sandboxOrderRef = z.string().min(1).max(64);
+export const sandboxPaymentParams = z.strictObject({ paymentId: z.string().regex(/^pay_[0-9A-Z]{26}$/) });
+export const sandboxTrackingParams = z.strictObject({ trackingNumber: z.string().regex(/^SBX[0-9A-F]{12}$/) });
+export const sandboxCreatePaymentBody = z.strictObject({ orderId: sandboxOrderRef, amountMinor: SANDBOX_MINOR, currency: CURRENCY, method: z.string().max(32).optional() });
+export const sandboxAttemptBody = z.strictObject({ amountMinor: SANDBOX_MINOR.optional(), currency: CURRENCY.optional(), notify: z.boolean().optional() }).optional();
+export const sandboxRefundBody = z.strictObject({ refundId: z.string().min(1).max(64), amountMinor: SANDBOX_MINOR });
+export const sandboxCreateShipmentBody = z.strictObject({ orderId: sandboxOrderRef, packages: z.array(z.strictObject({ weightGrams: z.int().min(1) })).max(50).optional() });
+export const sandboxTrackingEventBody = z.strictObject({ status: z.enum(CARRIER_STATUSES), occurredAt: z.iso.datetime().optional() });

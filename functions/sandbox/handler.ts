@@ -10,9 +10,8 @@
  */
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
 import { DomainError } from '../core/errors.js';
-import { CARRIER_STATUSES } from '../core/order.js';
+import { sandboxAttemptBody, sandboxCreatePaymentBody, sandboxCreateShipmentBody, sandboxPaymentParams, sandboxRefundBody, sandboxTrackingEventBody, sandboxTrackingParams } from '../core/schemas.js';
 import { dynamo } from '../adapters/aws-clients.js';
 import { keys, tableName } from '../adapters/keys.js';
 import { webhookSecret } from '../adapters/secrets.js';
@@ -42,10 +41,6 @@ const BASE_URL = (() => {
 const RETENTION_SECONDS = 30 * 24 * 3600;
 const expiresAt = () => Math.floor(Date.now() / 1000) + RETENTION_SECONDS;
 
-const MINOR = z.int().min(0);
-const paymentParams = z.strictObject({ paymentId: z.string().regex(/^pay_[0-9A-Z]{26}$/) });
-const trackingParams = z.strictObject({ trackingNumber: z.string().regex(/^SBX[0-9A-F]{12}$/) });
-const orderRef = z.string().min(1).max(64);
 
 interface Stored<T> {
   value: T;
@@ -128,13 +123,11 @@ async function changePayment(paymentId: string, change: (payment: SandboxPayment
   }
 }
 
-const attemptBody = z.strictObject({ amountMinor: MINOR.optional(), currency: z.string().regex(/^[A-Z]{3}$/).optional(), notify: z.boolean().optional() }).optional();
-
 function attemptRoute(outcome: 'succeed' | 'fail') {
   return route({
     access: 'public',
-    params: paymentParams,
-    body: attemptBody,
+    params: sandboxPaymentParams,
+    body: sandboxAttemptBody,
     async handle({ params, body }) {
       if (!acceptsAttempts(await payment(params.paymentId))) throw new DomainError('INVALID_STATE', 'The merchant closed this payment: it can no longer be paid');
       const after = await changePayment(params.paymentId, (p) => attempted(p, outcome, body ?? {}));
@@ -148,31 +141,31 @@ function attemptRoute(outcome: 'succeed' | 'fail') {
 export const handler = httpHandler({
   'POST /sandbox/payments': route({
     access: 'public',
-    body: z.strictObject({ orderId: orderRef, amountMinor: MINOR, currency: z.string().regex(/^[A-Z]{3}$/), method: z.string().max(32).optional() }),
+    body: sandboxCreatePaymentBody,
     async handle({ body }) {
       const created = newPayment(body, BASE_URL);
       const kept = await createOnce(keys.sandbox('ORDER-PAYMENT', body.orderId), paymentKey, 'payment', created.paymentId, created);
       return json(200, kept);
     },
   }),
-  'GET /sandbox/pay/{paymentId}': route({ access: 'public', params: paymentParams, handle: async ({ params }) => json(200, await payment(params.paymentId)) }),
-  'GET /sandbox/payments/{paymentId}': route({ access: 'public', params: paymentParams, handle: async ({ params }) => json(200, await payment(params.paymentId)) }),
+  'GET /sandbox/pay/{paymentId}': route({ access: 'public', params: sandboxPaymentParams, handle: async ({ params }) => json(200, await payment(params.paymentId)) }),
+  'GET /sandbox/payments/{paymentId}': route({ access: 'public', params: sandboxPaymentParams, handle: async ({ params }) => json(200, await payment(params.paymentId)) }),
   'POST /sandbox/payments/{paymentId}/succeed': attemptRoute('succeed'),
   'POST /sandbox/payments/{paymentId}/fail': attemptRoute('fail'),
   'POST /sandbox/payments/{paymentId}/close': route({
     access: 'public',
-    params: paymentParams,
+    params: sandboxPaymentParams,
     handle: async ({ params }) => json(200, await changePayment(params.paymentId, closed)),
   }),
   'POST /sandbox/payments/{paymentId}/refund': route({
     access: 'public',
-    params: paymentParams,
-    body: z.strictObject({ refundId: z.string().min(1).max(64), amountMinor: MINOR }),
+    params: sandboxPaymentParams,
+    body: sandboxRefundBody,
     handle: async ({ params, body }) => json(200, await changePayment(params.paymentId, (p) => refunded(p, body.refundId, body.amountMinor))),
   }),
   'POST /sandbox/shipments': route({
     access: 'public',
-    body: z.strictObject({ orderId: orderRef, packages: z.array(z.strictObject({ weightGrams: z.int().min(1) })).max(50).optional() }),
+    body: sandboxCreateShipmentBody,
     async handle({ body }) {
       const parcel = newShipment(body.orderId);
       const booked = await createOnce(keys.sandbox('ORDER-SHIPMENT', body.orderId), shipmentKey, 'shipment', parcel.trackingNumber, parcel);
@@ -181,8 +174,8 @@ export const handler = httpHandler({
   }),
   'POST /sandbox/shipments/{trackingNumber}/events': route({
     access: 'public',
-    params: trackingParams,
-    body: z.strictObject({ status: z.enum(CARRIER_STATUSES), occurredAt: z.iso.datetime().optional() }),
+    params: sandboxTrackingParams,
+    body: sandboxTrackingEventBody,
     async handle({ params, body }) {
       if (!(await load<SandboxShipment>(shipmentKey(params.trackingNumber), 'shipment'))) throw new DomainError('NOT_FOUND', 'No such sandbox shipment');
       const event = trackingNotification(params.trackingNumber, body.status, body.occurredAt ?? new Date().toISOString());
