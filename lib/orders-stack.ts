@@ -239,6 +239,7 @@ export class OrdersStack extends Stack {
         carrierRules: JSON.stringify(props.carrierRules ?? []),
         carrierCredentials: kuaidi100Secret ? [['KUAIDI100_CREDENTIALS_ARN', kuaidi100Secret.secretArn]] : [],
         sandboxUrl,
+        servesSandbox: Boolean(props.sandbox),
         paymentWebhookSecret: ['PAYMENT_WEBHOOK_SECRET_ARN', paymentSecret.secretArn],
         carrierWebhookSecret: ['CARRIER_WEBHOOK_SECRET_ARN', carrierSecret.secretArn],
         jwt: { issuer, audience: client.userPoolClientId },
@@ -326,7 +327,7 @@ export class OrdersStack extends Stack {
           acknowledge(added!, {
             'AwsSolutions-APIG4': route.path.startsWith('/sandbox/')
               ? `${route.method} ${route.path} belongs to the staging sandbox (-c sandbox=true): public, as the provider and carrier it stands for.`
-              : `${route.method} ${route.path} is public by contract (API.md): health, catalog reads, or a webhook authenticated by its signature in the function.`,
+              : `${route.method} ${route.path} is public by contract (API.md): health, catalog reads, the API's documentation, or a webhook authenticated by its signature in the function.`,
           });
         }
       }

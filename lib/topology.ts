@@ -28,7 +28,7 @@ export interface HttpFunction {
   routes: HttpRoute[];
   table?: TableAccess;
   /** Environment the function needs beyond the common set. */
-  needs?: ('stateMachine' | 'paymentProvider' | 'carrier' | 'sandbox' | 'paymentWebhookSecret' | 'carrierWebhookSecret' | 'jwtVerifier' | 'stageQueues' | 'eventDeliveries')[];
+  needs?: ('stateMachine' | 'paymentProvider' | 'carrier' | 'sandbox' | 'paymentWebhookSecret' | 'carrierWebhookSecret' | 'jwtVerifier' | 'stageQueues' | 'eventDeliveries' | 'documentation')[];
 }
 
 export interface StageQueue {
@@ -139,6 +139,13 @@ export const httpFunctions: HttpFunction[] = [
     // Days × shards of pre-aggregated counters, by key: never a query over orders.
     table: { actions: ['BatchGetItem'] },
     routes: [route('GET', '/ops/reports/daily'), route('GET', '/ops/reports/daily.csv')],
+  },
+  {
+    // The API's description, generated from the contract the handlers validate with, and its rendering.
+    id: 'docs',
+    entry: 'functions/http/docs.ts',
+    needs: ['documentation'],
+    routes: [route('GET', '/openapi.json', 'none'), route('GET', '/docs', 'none'), route('GET', '/docs/{asset}', 'none')],
   },
   {
     // Not in API.md: operators' routes (dead letters, reconciliation on demand).
@@ -266,6 +273,8 @@ export interface EnvironmentValues {
   carrierRules: string;
   carrierCredentials: [string, string][];
   sandboxUrl?: string;
+  /** Whether the deployment serves the sandbox routes (documented only then). */
+  servesSandbox: boolean;
   /** [variable, value]: `*_ARN` of a Secrets Manager secret on AWS, the secret itself locally. */
   paymentWebhookSecret: [string, string];
   carrierWebhookSecret: [string, string];
@@ -288,6 +297,7 @@ export function functionEnvironment(needs: HttpFunction['needs'] = [], values: E
     ...(has('paymentWebhookSecret') ? Object.fromEntries([values.paymentWebhookSecret]) : {}),
     ...(has('carrierWebhookSecret') ? Object.fromEntries([values.carrierWebhookSecret]) : {}),
     ...(has('jwtVerifier') ? { JWT_ISSUER: values.jwt.issuer, JWT_AUDIENCE: values.jwt.audience } : {}),
+    ...(has('documentation') ? { SERVES_SANDBOX: String(values.servesSandbox) } : {}),
     ...(has('eventDeliveries') && values.queues.webhooks ? { QUEUE_URL_WEBHOOKS: values.queues.webhooks.url } : {}),
     ...(has('stageQueues')
       ? Object.fromEntries(Object.entries(values.queues).flatMap(([stage, q]) => [[`QUEUE_URL_${stage.toUpperCase()}`, q.url], [`DLQ_URL_${stage.toUpperCase()}`, q.dlqUrl]]))

@@ -4,8 +4,8 @@
  * id, then its events are added to the shipment. The carrier's success answer is sent
  * only once the push is durably recorded; a duplicate changes nothing.
  */
+import { validation } from './contract.js';
 import { DomainError } from '../core/errors.js';
-import { carrierParams } from '../core/schemas.js';
 import { markProcessed, recordEvent } from '../adapters/inbox.js';
 import { carrierConfigured, carriersFromEnv } from '../adapters/carriers/registry.js';
 import type { Carrier } from '../adapters/carriers/carrier.js';
@@ -22,8 +22,7 @@ function answer(carrier: Carrier): Reply {
 
 export const handler = httpHandler({
   'POST /webhooks/carriers/{carrier}': route({
-    access: 'public',
-    params: carrierParams,
+    ...validation('POST /webhooks/carriers/{carrier}'),
     readsRawBody: true,
     async handle({ params, rawBody, headers }) {
       if (!carrierConfigured(params.carrier)) throw new DomainError('INVALID_SIGNATURE', `Tracking from ${params.carrier} is not enabled here`);

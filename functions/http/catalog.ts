@@ -1,9 +1,9 @@
 /** Catalog routes: anyone reads products; `ops` sets names, prices and stock. */
 import { DomainError } from '../core/errors.js';
-import { pageQuery, productBody, restockBody, skuParams } from '../core/schemas.js';
 import { getProduct, listProducts, putProduct, type Product } from '../adapters/products.js';
 import { restockServingBackorders } from '../services/restock.js';
 import { page } from './paging.js';
+import { validation } from './contract.js';
 import { httpHandler, json, route, type Principal } from './http-handler.js';
 
 /** Stock detail beyond `available` is for operators only (API.md). */
@@ -14,18 +14,16 @@ function view(product: Product, principal: Principal | null) {
 
 export const handler = httpHandler({
   'GET /products': route({
-    access: 'public',
+    ...validation('GET /products'),
     optionalAuth: true,
-    query: pageQuery(50),
     async handle({ query, principal }) {
       const { items, nextCursor } = await page(query.cursor, (startKey) => listProducts(query.limit, startKey));
       return json(200, { items: items.map((p) => view(p, principal)), nextCursor });
     },
   }),
   'GET /products/{sku}': route({
-    access: 'public',
+    ...validation('GET /products/{sku}'),
     optionalAuth: true,
-    params: skuParams,
     async handle({ params, principal }) {
       const product = await getProduct(params.sku);
       if (!product) throw new DomainError('NOT_FOUND', `No product ${params.sku}`);
@@ -33,17 +31,13 @@ export const handler = httpHandler({
     },
   }),
   'PUT /products/{sku}': route({
-    access: ['ops'],
-    params: skuParams,
-    body: productBody,
+    ...validation('PUT /products/{sku}'),
     async handle({ params, body, principal }) {
       return json(200, view(await putProduct(params.sku, body), principal));
     },
   }),
   'POST /products/{sku}/restock': route({
-    access: ['ops'],
-    params: skuParams,
-    body: restockBody,
+    ...validation('POST /products/{sku}/restock'),
     async handle({ params, body, principal }) {
       const product = await restockServingBackorders(params.sku, body.quantity);
       if (!product) throw new DomainError('NOT_FOUND', `No product ${params.sku}`);

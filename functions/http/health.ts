@@ -8,13 +8,14 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamo } from '../adapters/aws-clients.js';
 import { tableName } from '../adapters/keys.js';
 import { logger } from '../shared/powertools.js';
+import { validation } from './contract.js';
 import { httpHandler, json, route } from './http-handler.js';
 
 const TABLE = tableName();
 
 export const handler = httpHandler({
   'GET /health': route({
-    access: 'public',
+    ...validation('GET /health'),
     async handle() {
       try {
         await dynamo.send(new GetCommand({ TableName: TABLE, Key: { pk: 'HEALTH', sk: 'HEALTH' } }));

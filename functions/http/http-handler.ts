@@ -11,12 +11,11 @@ import { DomainError, INTERNAL_PROBLEM, toProblem, type ProblemDetails } from '.
 import { idempotencyKey, issuesToErrors } from '../core/schemas.js';
 import { logger } from '../shared/powertools.js';
 import { jwtSettingsFromEnv, verifyBearer } from '../adapters/jwt.js';
+import { contract, type Access, type Operation, type Role } from './contract.js';
 
 const JWT = jwtSettingsFromEnv();
 
-export type Role = 'ops' | 'warehouse';
-/** `public`: no token; `customer`: any signed-in caller; a list: one of those roles. */
-export type Access = 'public' | 'customer' | readonly Role[];
+export type { Access, Role };
 
 export interface Principal {
   sub: string;
@@ -121,7 +120,22 @@ function rawBodyOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): string {
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
 
+/**
+ * Every route must be one of the contract's, validated by the contract's very schemas
+ * (spread in with `validation(key)`): what GET /openapi.json documents is what runs.
+ */
+function checkAgainstContract(routes: Record<string, Route>): void {
+  for (const [key, definition] of Object.entries(routes)) {
+    const operation = (contract as Record<string, Operation>)[key];
+    if (!operation) throw new Error(`${key} is not in the contract (functions/http/contract.ts)`);
+    for (const part of ['access', 'params', 'query', 'body'] as const) {
+      if (definition[part] !== operation[part]) throw new Error(`${key}: its ${part} is not the contract's; spread validation('${key}') into the route`);
+    }
+  }
+}
+
 export function httpHandler(routes: Record<string, Route>) {
+  checkAgainstContract(routes);
   const dispatch = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyResultV2> => {
     const definition = routes[event.routeKey];
     if (!definition) throw new DomainError('NOT_FOUND', `No route ${event.routeKey}`);

@@ -3,12 +3,11 @@
  * stranded-order reconciler on demand. The executions themselves are watched in the
  * Step Functions console (or ListExecutions locally).
  */
-import { z } from 'zod';
+import { validation } from './contract.js';
 import { DomainError } from '../core/errors.js';
 import { peekDeadLetters, redriveDeadLetters, stageQueuesFromEnv } from '../adapters/dead-letters.js';
 import { reconcile } from '../services/reconcile.js';
 import { refundPartially } from '../services/refunds.js';
-import { orderParams, partialRefundBody, returnParams, returnsQuery, returnVerdictBody } from '../core/schemas.js';
 import { listReturnsByStatus, publicReturn } from '../adapters/returns.js';
 import { decideReturn } from '../services/returns.js';
 import { page } from './paging.js';
@@ -19,7 +18,6 @@ import { httpHandler, json, requiredIdempotencyKey, route } from './http-handler
 
 const QUEUES = stageQueuesFromEnv();
 const payments = paymentProvidersFromEnv();
-const stageParams = z.strictObject({ stage: z.string().regex(/^[a-z]{1,32}$/) });
 
 function queueOf(stage: string) {
   const queue = QUEUES.find((q) => q.stage === stage);
@@ -30,9 +28,7 @@ function queueOf(stage: string) {
 /** An operator's verdict on a requested return. */
 function verdictRoute(verdict: 'APPROVED' | 'REJECTED') {
   return route({
-    access: ['ops'],
-    params: returnParams,
-    body: returnVerdictBody,
+    ...validation(verdict === 'APPROVED' ? 'POST /ops/returns/{returnId}/approve' : 'POST /ops/returns/{returnId}/reject'),
     async handle({ params, body, principal }) {
       const ret = await decideReturn(params.returnId, verdict, body?.note);
       logger.info('return decided by an operator', { returnId: params.returnId, verdict, operator: principal!.sub });
@@ -43,14 +39,13 @@ function verdictRoute(verdict: 'APPROVED' | 'REJECTED') {
 
 export const handler = httpHandler({
   'GET /ops/dead-letters': route({
-    access: ['ops'],
+    ...validation('GET /ops/dead-letters'),
     async handle() {
       return json(200, { items: await Promise.all(QUEUES.map(peekDeadLetters)) });
     },
   }),
   'POST /ops/dead-letters/{stage}/redrive': route({
-    access: ['ops'],
-    params: stageParams,
+    ...validation('POST /ops/dead-letters/{stage}/redrive'),
     async handle({ params, principal }) {
       const moved = await redriveDeadLetters(queueOf(params.stage));
       logger.info('dead letters redriven', { stage: params.stage, moved, operator: principal!.sub });
@@ -58,9 +53,7 @@ export const handler = httpHandler({
     },
   }),
   'POST /ops/orders/{orderId}/refunds': route({
-    access: ['ops'],
-    params: orderParams,
-    body: partialRefundBody,
+    ...validation('POST /ops/orders/{orderId}/refunds'),
     async handle({ params, body, headers, principal }) {
       const { order, replayed } = await refundPartially(params.orderId, { ...body, key: requiredIdempotencyKey(headers) }, payments);
       logger.info('partial refund requested', { orderId: params.orderId, amountMinor: body.amountMinor, replayed, operator: principal!.sub });
@@ -70,15 +63,14 @@ export const handler = httpHandler({
   'POST /ops/returns/{returnId}/approve': verdictRoute('APPROVED'),
   'POST /ops/returns/{returnId}/reject': verdictRoute('REJECTED'),
   'GET /ops/returns': route({
-    access: ['ops'],
-    query: returnsQuery,
+    ...validation('GET /ops/returns'),
     async handle({ query }) {
       const { items, nextCursor } = await page(query.cursor, (startKey) => listReturnsByStatus(query.status, query.limit, startKey));
       return json(200, { items: items.map(publicReturn), nextCursor });
     },
   }),
   'POST /ops/reconcile': route({
-    access: ['ops'],
+    ...validation('POST /ops/reconcile'),
     async handle() {
       return json(200, await reconcile());
     },

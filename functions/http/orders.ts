@@ -1,6 +1,6 @@
 /** Order routes for customers (and `ops`, who may see any order). */
+import { validation } from './contract.js';
 import { DomainError } from '../core/errors.js';
-import { createOrderBody, orderParams, pageQuery, returnRequestBody } from '../core/schemas.js';
 import { listReturnsOfOrder, publicReturn } from '../adapters/returns.js';
 import { requestReturn } from '../services/returns.js';
 import { getOrder, listCustomerOrders, publicOrder, type StoredOrder } from '../adapters/orders.js';
@@ -21,9 +21,7 @@ async function visibleOrder(orderId: string, principal: Principal, opsAllowed = 
 
 export const handler = httpHandler({
   'POST /orders/{orderId}/returns': route({
-    access: 'customer',
-    params: orderParams,
-    body: returnRequestBody,
+    ...validation('POST /orders/{orderId}/returns'),
     async handle({ params, body, headers, principal }) {
       const key = requiredIdempotencyKey(headers);
       const order = await visibleOrder(params.orderId, principal!, false);
@@ -32,16 +30,14 @@ export const handler = httpHandler({
     },
   }),
   'GET /orders/{orderId}/returns': route({
-    access: 'customer',
-    params: orderParams,
+    ...validation('GET /orders/{orderId}/returns'),
     async handle({ params, principal }) {
       await visibleOrder(params.orderId, principal!);
       return json(200, { items: (await listReturnsOfOrder(params.orderId)).map(publicReturn) });
     },
   }),
   'POST /orders': route({
-    access: 'customer',
-    body: createOrderBody,
+    ...validation('POST /orders'),
     async handle({ body, headers, principal }) {
       const { order, replayed } = await placeOrder(principal!.sub, requiredIdempotencyKey(headers), body);
       const location = `/orders/${order.orderId}`;
@@ -52,31 +48,27 @@ export const handler = httpHandler({
     },
   }),
   'GET /orders': route({
-    access: 'customer',
-    query: pageQuery(20),
+    ...validation('GET /orders'),
     async handle({ query, principal }) {
       const { items, nextCursor } = await page(query.cursor, (startKey) => listCustomerOrders(principal!.sub, query.limit, startKey));
       return json(200, { items: items.map(publicOrder), nextCursor });
     },
   }),
   'GET /orders/{orderId}': route({
-    access: 'customer',
-    params: orderParams,
+    ...validation('GET /orders/{orderId}'),
     async handle({ params, principal }) {
       return json(200, publicOrder(await visibleOrder(params.orderId, principal!)));
     },
   }),
   'POST /orders/{orderId}/cancel': route({
-    access: 'customer',
-    params: orderParams,
+    ...validation('POST /orders/{orderId}/cancel'),
     async handle({ params, principal }) {
       const order = await visibleOrder(params.orderId, principal!);
       return json(202, publicOrder(await requestCancellation(order)));
     },
   }),
   'POST /orders/{orderId}/confirm-receipt': route({
-    access: 'customer',
-    params: orderParams,
+    ...validation('POST /orders/{orderId}/confirm-receipt'),
     async handle({ params, principal }) {
       const order = await visibleOrder(params.orderId, principal!, false);
       return json(200, publicOrder(await confirmReceipt(order)));

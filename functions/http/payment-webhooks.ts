@@ -4,8 +4,8 @@
  * provider's id for it, then acted on. The provider's success answer is sent only once
  * the event is durably recorded; a duplicate id changes nothing.
  */
+import { validation } from './contract.js';
 import { DomainError } from '../core/errors.js';
-import { providerParams } from '../core/schemas.js';
 import { markProcessed, recordEvent } from '../adapters/inbox.js';
 import { paymentProvidersFromEnv, providerConfigured } from '../adapters/payments/registry.js';
 import type { PaymentProvider } from '../adapters/payments/provider.js';
@@ -22,8 +22,7 @@ function answer(provider: PaymentProvider): Reply {
 
 export const handler = httpHandler({
   'POST /webhooks/payments/{provider}': route({
-    access: 'public',
-    params: providerParams,
+    ...validation('POST /webhooks/payments/{provider}'),
     readsRawBody: true,
     async handle({ params, rawBody, headers }) {
       // A provider this deployment has no credentials for cannot have signed anything.

@@ -3,10 +3,10 @@
  * the event publisher, read here by key for at most 92 days, as JSON or CSV.
  */
 import { DomainError } from '../core/errors.js';
-import { reportQuery } from '../core/schemas.js';
 import { dayReport, daysBetween, daysCsv, MAX_REPORT_DAYS } from '../core/reports.js';
 import { readReportShards } from '../adapters/reports.js';
 import { reportTimezone } from '../core/config.js';
+import { validation } from './contract.js';
 import { httpHandler, json, route } from './http-handler.js';
 
 const TIMEZONE = reportTimezone();
@@ -21,15 +21,13 @@ async function days(query: { from: string; to: string }) {
 
 export const handler = httpHandler({
   'GET /ops/reports/daily': route({
-    access: ['ops'],
-    query: reportQuery,
+    ...validation('GET /ops/reports/daily'),
     async handle({ query }) {
       return json(200, { timezone: TIMEZONE, days: await days(query) });
     },
   }),
   'GET /ops/reports/daily.csv': route({
-    access: ['ops'],
-    query: reportQuery,
+    ...validation('GET /ops/reports/daily.csv'),
     async handle({ query }) {
       return { status: 200, text: daysCsv(await days(query)), headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="orders-${query.from}-${query.to}.csv"` } };
     },

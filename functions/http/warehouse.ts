@@ -1,18 +1,17 @@
 /** Warehouse routes: open pick tasks, and the warehouse's report on each. */
 import { DomainError } from '../core/errors.js';
-import { completePickBody, orderParams, pageQuery, receiveReturnBody, returnParams, shortageBody } from '../core/schemas.js';
 import { publicReturn, returnsWithStatus } from '../adapters/returns.js';
 import { receiveReturn } from '../services/returns.js';
 import { page } from './paging.js';
 import { getOrder, listOpenPickTasks } from '../adapters/orders.js';
 import { completePick } from '../services/lifecycle.js';
 import { reportShortage } from '../services/shortage.js';
+import { validation } from './contract.js';
 import { httpHandler, json, route } from './http-handler.js';
 
 export const handler = httpHandler({
   'GET /warehouse/tasks': route({
-    access: ['warehouse', 'ops'],
-    query: pageQuery(50),
+    ...validation('GET /warehouse/tasks'),
     async handle({ query }) {
       const { items, nextCursor } = await page(query.cursor, (startKey) => listOpenPickTasks(query.limit, startKey));
       return json(200, {
@@ -26,7 +25,7 @@ export const handler = httpHandler({
     },
   }),
   'GET /warehouse/returns': route({
-    access: ['warehouse', 'ops'],
+    ...validation('GET /warehouse/returns'),
     async handle() {
       // Approved returns on their way, oldest first (a return carries no personal data).
       const items = [];
@@ -35,26 +34,20 @@ export const handler = httpHandler({
     },
   }),
   'POST /warehouse/returns/{returnId}/receive': route({
-    access: ['warehouse'],
-    params: returnParams,
-    body: receiveReturnBody,
+    ...validation('POST /warehouse/returns/{returnId}/receive'),
     async handle({ params, body }) {
       return json(200, publicReturn(await receiveReturn(params.returnId, body.items)));
     },
   }),
   'POST /warehouse/tasks/{orderId}/complete': route({
-    access: ['warehouse'],
-    params: orderParams,
-    body: completePickBody,
+    ...validation('POST /warehouse/tasks/{orderId}/complete'),
     async handle({ params, body }) {
       await completePick(params.orderId, body?.packages ?? []);
       return json(200, { orderId: params.orderId, status: 'PACKED' });
     },
   }),
   'POST /warehouse/tasks/{orderId}/shortage': route({
-    access: ['warehouse'],
-    params: orderParams,
-    body: shortageBody,
+    ...validation('POST /warehouse/tasks/{orderId}/shortage'),
     async handle({ params, body }) {
       const order = await getOrder(params.orderId);
       if (!order) throw new DomainError('NOT_FOUND', 'There is no such pick task');

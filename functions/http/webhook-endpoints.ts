@@ -4,11 +4,11 @@
  * delivery's attempts, and send one again.
  */
 import { DomainError } from '../core/errors.js';
-import { deliveriesQuery, deliveryParams, endpointParams, webhookEndpointBody } from '../core/schemas.js';
 import { deleteEndpoint, getEndpoint, listDeliveries, type Delivery, type WebhookEndpoint } from '../adapters/events.js';
 import { listEndpoints, registerEndpoint, retryDelivery } from '../services/events.js';
 import { logger } from '../shared/powertools.js';
 import { page } from './paging.js';
+import { validation } from './contract.js';
 import { httpHandler, json, route } from './http-handler.js';
 
 const shown = ({ endpointId, url, events, description, createdAt }: WebhookEndpoint) => ({ endpointId, url, events, description, createdAt });
@@ -16,8 +16,7 @@ const deliveryView = ({ eventId, type, status, attempts, lastAttemptAt, lastResp
 
 export const handler = httpHandler({
   'POST /ops/webhook-endpoints': route({
-    access: ['ops'],
-    body: webhookEndpointBody,
+    ...validation('POST /ops/webhook-endpoints'),
     async handle({ body, principal }) {
       const endpoint = await registerEndpoint(body);
       logger.info('webhook endpoint registered', { endpointId: endpoint.endpointId, operator: principal!.sub });
@@ -26,14 +25,13 @@ export const handler = httpHandler({
     },
   }),
   'GET /ops/webhook-endpoints': route({
-    access: ['ops'],
+    ...validation('GET /ops/webhook-endpoints'),
     async handle() {
       return json(200, { items: (await listEndpoints()).map(shown) });
     },
   }),
   'DELETE /ops/webhook-endpoints/{endpointId}': route({
-    access: ['ops'],
-    params: endpointParams,
+    ...validation('DELETE /ops/webhook-endpoints/{endpointId}'),
     async handle({ params, principal }) {
       if (!(await deleteEndpoint(params.endpointId))) throw new DomainError('NOT_FOUND', `No webhook endpoint ${params.endpointId}`);
       logger.info('webhook endpoint deleted', { endpointId: params.endpointId, operator: principal!.sub });
@@ -41,9 +39,7 @@ export const handler = httpHandler({
     },
   }),
   'GET /ops/webhook-endpoints/{endpointId}/deliveries': route({
-    access: ['ops'],
-    params: endpointParams,
-    query: deliveriesQuery,
+    ...validation('GET /ops/webhook-endpoints/{endpointId}/deliveries'),
     async handle({ params, query }) {
       if (!(await getEndpoint(params.endpointId))) throw new DomainError('NOT_FOUND', `No webhook endpoint ${params.endpointId}`);
       const { items, nextCursor } = await page(query.cursor, (startKey) => listDeliveries(params.endpointId, query.status, query.limit, startKey));
@@ -51,8 +47,7 @@ export const handler = httpHandler({
     },
   }),
   'POST /ops/webhook-endpoints/{endpointId}/deliveries/{eventId}/retry': route({
-    access: ['ops'],
-    params: deliveryParams,
+    ...validation('POST /ops/webhook-endpoints/{endpointId}/deliveries/{eventId}/retry'),
     async handle({ params, principal }) {
       await retryDelivery(params.endpointId, params.eventId);
       logger.info('webhook delivery retried', { ...params, operator: principal!.sub });

@@ -11,10 +11,10 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../core/errors.js';
-import { sandboxAttemptBody, sandboxCreatePaymentBody, sandboxCreateShipmentBody, sandboxPaymentParams, sandboxRefundBody, sandboxTrackingEventBody, sandboxTrackingParams } from '../core/schemas.js';
 import { dynamo } from '../adapters/aws-clients.js';
 import { keys, tableName } from '../adapters/keys.js';
 import { webhookSecret } from '../adapters/secrets.js';
+import { validation } from '../http/contract.js';
 import { httpHandler, json, route } from '../http/http-handler.js';
 import {
   acceptsAttempts,
@@ -125,9 +125,7 @@ async function changePayment(paymentId: string, change: (payment: SandboxPayment
 
 function attemptRoute(outcome: 'succeed' | 'fail') {
   return route({
-    access: 'public',
-    params: sandboxPaymentParams,
-    body: sandboxAttemptBody,
+    ...validation(outcome === 'succeed' ? 'POST /sandbox/payments/{paymentId}/succeed' : 'POST /sandbox/payments/{paymentId}/fail'),
     async handle({ params, body }) {
       if (!acceptsAttempts(await payment(params.paymentId))) throw new DomainError('INVALID_STATE', 'The merchant closed this payment: it can no longer be paid');
       const after = await changePayment(params.paymentId, (p) => attempted(p, outcome, body ?? {}));
@@ -140,32 +138,27 @@ function attemptRoute(outcome: 'succeed' | 'fail') {
 
 export const handler = httpHandler({
   'POST /sandbox/payments': route({
-    access: 'public',
-    body: sandboxCreatePaymentBody,
+    ...validation('POST /sandbox/payments'),
     async handle({ body }) {
       const created = newPayment(body, BASE_URL);
       const kept = await createOnce(keys.sandbox('ORDER-PAYMENT', body.orderId), paymentKey, 'payment', created.paymentId, created);
       return json(200, kept);
     },
   }),
-  'GET /sandbox/pay/{paymentId}': route({ access: 'public', params: sandboxPaymentParams, handle: async ({ params }) => json(200, await payment(params.paymentId)) }),
-  'GET /sandbox/payments/{paymentId}': route({ access: 'public', params: sandboxPaymentParams, handle: async ({ params }) => json(200, await payment(params.paymentId)) }),
+  'GET /sandbox/pay/{paymentId}': route({ ...validation('GET /sandbox/pay/{paymentId}'), handle: async ({ params }) => json(200, await payment(params.paymentId)) }),
+  'GET /sandbox/payments/{paymentId}': route({ ...validation('GET /sandbox/payments/{paymentId}'), handle: async ({ params }) => json(200, await payment(params.paymentId)) }),
   'POST /sandbox/payments/{paymentId}/succeed': attemptRoute('succeed'),
   'POST /sandbox/payments/{paymentId}/fail': attemptRoute('fail'),
   'POST /sandbox/payments/{paymentId}/close': route({
-    access: 'public',
-    params: sandboxPaymentParams,
+    ...validation('POST /sandbox/payments/{paymentId}/close'),
     handle: async ({ params }) => json(200, await changePayment(params.paymentId, closed)),
   }),
   'POST /sandbox/payments/{paymentId}/refund': route({
-    access: 'public',
-    params: sandboxPaymentParams,
-    body: sandboxRefundBody,
+    ...validation('POST /sandbox/payments/{paymentId}/refund'),
     handle: async ({ params, body }) => json(200, await changePayment(params.paymentId, (p) => refunded(p, body.refundId, body.amountMinor))),
   }),
   'POST /sandbox/shipments': route({
-    access: 'public',
-    body: sandboxCreateShipmentBody,
+    ...validation('POST /sandbox/shipments'),
     async handle({ body }) {
       const parcel = newShipment(body.orderId);
       const booked = await createOnce(keys.sandbox('ORDER-SHIPMENT', body.orderId), shipmentKey, 'shipment', parcel.trackingNumber, parcel);
@@ -173,9 +166,7 @@ export const handler = httpHandler({
     },
   }),
   'POST /sandbox/shipments/{trackingNumber}/events': route({
-    access: 'public',
-    params: sandboxTrackingParams,
-    body: sandboxTrackingEventBody,
+    ...validation('POST /sandbox/shipments/{trackingNumber}/events'),
     async handle({ params, body }) {
       if (!(await load<SandboxShipment>(shipmentKey(params.trackingNumber), 'shipment'))) throw new DomainError('NOT_FOUND', 'No such sandbox shipment');
       const event = trackingNotification(params.trackingNumber, body.status, body.occurredAt ?? new Date().toISOString());

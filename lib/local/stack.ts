@@ -215,6 +215,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       carrierRules: process.env.CARRIER_RULES ?? '[]',
       carrierCredentials: [['KUAIDI100_CREDENTIALS_ARN', secretsManager.arns[credentialsSecretName('kuaidi100')]!]],
       sandboxUrl: url,
+      servesSandbox: true,
       paymentWebhookSecret: ['PAYMENT_WEBHOOK_SECRET_ARN', secretsManager.arns[SECRET_NAMES.paymentWebhookSecret]!],
       carrierWebhookSecret: ['CARRIER_WEBHOOK_SECRET_ARN', secretsManager.arns[SECRET_NAMES.carrierWebhookSecret]!],
       jwt: { issuer: issuer.issuer, audience: issuer.audience },

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { eventually, useLocalStack } from '../helpers/local-stack.js';
 import { deliver, getOrder, pay, pickAndShip, placeOrder, product, stockOf, waitForStatus } from '../helpers/shop.js';
 
-const api = useLocalStack();
+const api = useLocalStack({}, { validateResponses: true });
 const ORDER_LINE = ['PENDING_PAYMENT', 'PAID', 'PICKING', 'PACKED', 'SHIPPED', 'DELIVERED', 'COMPLETED'];
 
 describe('an order from placement to completion', () => {

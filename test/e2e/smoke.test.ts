@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { useLocalStack } from '../helpers/local-stack.js';
 import { smoke, smokeTokens } from '../../scripts/smoke-run.js';
 
-const api = useLocalStack({ deployableSandbox: true });
+const api = useLocalStack({ deployableSandbox: true }, { validateResponses: true });
 
 describe('npm run smoke', () => {
   it('takes one order from placement to COMPLETED through the deployable sandbox', async () => {

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { startLocalStack, type LocalStack, type LocalStackOptions } from '../../lib/local/stack.js';
+import { ResponseValidator } from './openapi.js';
 
 export interface Reply<T = any> {
   status: number;
@@ -14,6 +15,8 @@ export interface Reply<T = any> {
 
 export interface Api {
   stack: LocalStack;
+  /** With `validateResponses`: every answer checked against GET /openapi.json. */
+  validator?: ResponseValidator;
   url: string;
   token(sub: string, groups?: string[]): Promise<string>;
   request<T = any>(method: string, path: string, options?: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<Reply<T>>;
@@ -26,7 +29,7 @@ export interface Api {
  */
 export const SANDBOX_PAYMENTS = { PAYMENT_PROVIDERS: JSON.stringify({ card: 'sandbox', alipay: 'sandbox', wechat_pay: 'sandbox', paypal: 'sandbox' }) };
 
-export function useLocalStack(options: LocalStackOptions = {}): Api {
+export function useLocalStack(options: LocalStackOptions = {}, testing: { validateResponses?: boolean } = {}): Api {
   const api = {} as Api;
   beforeAll(async () => {
     const stack = await startLocalStack({
@@ -67,10 +70,18 @@ export function useLocalStack(options: LocalStackOptions = {}): Api {
         } catch {
           // not JSON
         }
+        // An answer the API's own document does not describe fails the test right here.
+        const problem = api.validator?.check(method, path, response.status, response.headers.get('content-type'), body);
+        if (problem) throw new Error(`The answer does not match the OpenAPI document: ${problem}`);
         return { status: response.status, headers: response.headers, body };
       },
     });
   });
+  if (testing.validateResponses) {
+    beforeAll(async () => {
+      api.validator = new ResponseValidator((await api.request('GET', '/openapi.json')).body);
+    });
+  }
   afterAll(async () => {
     await api.stack?.stop();
   });

@@ -49,6 +49,9 @@ const MATRIX: Record<string, Record<Principal, Expect>> = {
   'POST /ops/webhook-endpoints/{endpointId}/deliveries/{eventId}/retry': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
   'GET /ops/reports/daily': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
   'GET /ops/reports/daily.csv': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
+  'GET /openapi.json': { none: 'allow', owner: 'allow', other: 'allow', warehouse: 'allow', ops: 'allow' },
+  'GET /docs': { none: 'allow', owner: 'allow', other: 'allow', warehouse: 'allow', ops: 'allow' },
+  'GET /docs/{asset}': { none: 'allow', owner: 'allow', other: 'allow', warehouse: 'allow', ops: 'allow' },
 };
 const ROUTES = httpFunctions.flatMap((fn) => fn.routes.map((r) => ({ key: `${r.method} ${r.path}`, method: r.method, path: r.path, auth: r.auth })));
 
@@ -77,7 +80,7 @@ beforeAll(async () => {
 });
 
 function concrete(path: string): string {
-  return path.replace('{sku}', sku).replace('{orderId}', orderId).replace('{provider}', 'sandbox').replace('{carrier}', 'sandbox').replace('{stage}', 'payment').replace('{returnId}', returnId).replace('{endpointId}', endpointId).replace('{eventId}', eventId);
+  return path.replace('{sku}', sku).replace('{orderId}', orderId).replace('{provider}', 'sandbox').replace('{carrier}', 'sandbox').replace('{stage}', 'payment').replace('{returnId}', returnId).replace('{asset}', 'init.js').replace('{endpointId}', endpointId).replace('{eventId}', eventId);
 }
 
 function bodyFor(key: string): unknown {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { useLocalStack } from '../helpers/local-stack.js';
 import { orderBody, product } from '../helpers/shop.js';
 
-const api = useLocalStack();
+const api = useLocalStack({}, { validateResponses: true });
 
 function expectProblem(reply: { status: number; headers: Headers; body: any }, status: number, code: string) {
   expect(reply.status).toBe(status);

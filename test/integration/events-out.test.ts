@@ -12,7 +12,7 @@ import { deliver, getOrder, ops, pay, pickAndShip, placeOrder, product, warehous
 import { startReceiver, type Receiver } from '../helpers/receiver.js';
 
 // Three retries a second apart, then FAILED: the schedule's shape, in seconds not hours.
-const api = useLocalStack({ env: { WEBHOOK_RETRY_SCHEDULE_SECONDS: '1,1,1', RETURN_WINDOW_SECONDS: '600' } });
+const api = useLocalStack({ env: { WEBHOOK_RETRY_SCHEDULE_SECONDS: '1,1,1', RETURN_WINDOW_SECONDS: '600' } }, { validateResponses: true });
 let receiver: Receiver;
 beforeAll(async () => {
   receiver = await startReceiver();

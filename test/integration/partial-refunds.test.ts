@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { useLocalStack, type Api } from '../helpers/local-stack.js';
 import { deliver, ops, pay, pickAndShip, placeOrder, product, warehouse, waitForStatus } from '../helpers/shop.js';
 
-const api = useLocalStack();
+const api = useLocalStack({}, { validateResponses: true });
 
 async function paidOrder(customer: string) {
   const sku = await product(api, 5);

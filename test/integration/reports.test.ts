@@ -9,7 +9,7 @@ import { eventually, useLocalStack } from '../helpers/local-stack.js';
 import { deliver, ops, paymentIdOf, pickAndShip, placeOrder, product, waitForRefunded, waitForStatus, warehouse } from '../helpers/shop.js';
 import { dayIn } from '../../functions/core/reports.js';
 
-const api = useLocalStack({ env: { PAYMENT_TIMEOUT_SECONDS: '8', RETURN_WINDOW_SECONDS: '600' } });
+const api = useLocalStack({ env: { PAYMENT_TIMEOUT_SECONDS: '8', RETURN_WINDOW_SECONDS: '600' } }, { validateResponses: true });
 const ZONE = 'Asia/Shanghai';
 const shift = (days: number) => dayIn(ZONE, new Date(Date.now() + days * 86_400_000));
 

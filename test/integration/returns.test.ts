@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { eventually, useLocalStack } from '../helpers/local-stack.js';
 import { deliver, getOrder, ops, pay, pickAndShip, placeOrder, product, warehouse } from '../helpers/shop.js';
 
-const api = useLocalStack({ env: { RETURN_WINDOW_SECONDS: '20', RETURN_SHIP_BY_SECONDS: '2', RECONCILE_GRACE_SECONDS: '0', RECONCILE_INTERVAL_SECONDS: '3600' } });
+const api = useLocalStack({ env: { RETURN_WINDOW_SECONDS: '20', RETURN_SHIP_BY_SECONDS: '2', RECONCILE_GRACE_SECONDS: '0', RECONCILE_INTERVAL_SECONDS: '3600' } }, { validateResponses: true });
 
 async function delivered(customer: string, quantity = 2) {
   const sku = await product(api, 5);

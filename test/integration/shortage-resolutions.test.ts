@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { eventually, useLocalStack } from '../helpers/local-stack.js';
 import { getOrder, ops, pay, placeOrder, product, warehouse, waitForStatus } from '../helpers/shop.js';
 
-const api = useLocalStack({ env: { SHORTAGE_RESOLUTION: 'SHIP_AVAILABLE', PICKING_TIMEOUT_SECONDS: '10' } });
+const api = useLocalStack({ env: { SHORTAGE_RESOLUTION: 'SHIP_AVAILABLE', PICKING_TIMEOUT_SECONDS: '10' } }, { validateResponses: true });
 
 async function ledger(sku: string) {
   const { body } = await api.request('GET', `/products/${sku}`, { token: await ops(api) });
