@@ -13,6 +13,9 @@ try {
     paymentProviders: list(context('paymentProviders')) && Object.fromEntries(list(context('paymentProviders'))!.map((pair) => pair.split(':').map((s) => s.trim()))),
     carrier: context('carrier'),
     shortageResolution: context('shortageResolution'),
+    // e.g. -c reportTimezone=Europe/Berlin; -c webhookRetrySchedule=5,30,120,600
+    reportTimezone: context('reportTimezone'),
+    webhookRetrySchedule: list(context('webhookRetrySchedule'))?.map(Number),
     // e.g. -c carrierRules='[{"postalCodePrefix":"85","carrier":"ems"}]'
     carrierRules: context('carrierRules') ? (JSON.parse(String(context('carrierRules'))) as never) : undefined,
     sandboxUrl: context('sandboxUrl'),

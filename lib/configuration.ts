@@ -29,6 +29,10 @@ export interface DeploymentConfiguration {
   deadlines?: Record<string, number>;
   /** What a shortage report that names no resolution does: CANCEL_ORDER (default), SHIP_AVAILABLE or WAIT_FOR_RESTOCK. */
   shortageResolution?: string;
+  /** The IANA time zone whose days the reports count (default Asia/Shanghai). */
+  reportTimezone?: string;
+  /** Pauses between outbound webhook attempts, seconds (default API.md's, about 27 hours in all). */
+  webhookRetrySchedule?: number[];
 }
 
 function isUrl(value: string, protocols: string[]): boolean {
@@ -83,6 +87,16 @@ export function configurationProblems(config: DeploymentConfiguration): string[]
   }
   if (config.shortageResolution !== undefined && !['CANCEL_ORDER', 'SHIP_AVAILABLE', 'WAIT_FOR_RESTOCK'].includes(config.shortageResolution)) {
     problems.push(`shortageResolution "${config.shortageResolution}" is not CANCEL_ORDER, SHIP_AVAILABLE or WAIT_FOR_RESTOCK`);
+  }
+  if (config.reportTimezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: config.reportTimezone });
+    } catch {
+      problems.push(`reportTimezone "${config.reportTimezone}" is not an IANA time zone (e.g. Asia/Shanghai)`);
+    }
+  }
+  if (config.webhookRetrySchedule && (!config.webhookRetrySchedule.length || config.webhookRetrySchedule.some((s) => !Number.isInteger(s) || s < 0))) {
+    problems.push(`webhookRetrySchedule must be whole seconds separated by commas, got ${config.webhookRetrySchedule.join(',')}`);
   }
   for (const [name, value] of Object.entries(config.deadlines ?? {})) {
     if (!Number.isInteger(value) || value < 1) problems.push(`${name} must be a whole number of seconds >= 1, got ${value}`);

@@ -247,6 +247,8 @@ export class OrdersStack extends Stack {
         common: {
           ...Object.fromEntries(Object.entries(props.deadlines ?? {}).map(([name, value]) => [name, String(value)])),
           ...(props.shortageResolution ? { SHORTAGE_RESOLUTION: props.shortageResolution } : {}),
+          ...(props.reportTimezone ? { REPORT_TIMEZONE: props.reportTimezone } : {}),
+          ...(props.webhookRetrySchedule ? { WEBHOOK_RETRY_SCHEDULE_SECONDS: props.webhookRetrySchedule.join(',') } : {}),
         },
       });
     const grant = (fn: NodejsFunction, id: string, needs: HttpFunction['needs'] = [], access?: TableAccess) => {

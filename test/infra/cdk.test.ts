@@ -33,6 +33,17 @@ describe('the CDK stack', () => {
     expect(synth({ sandboxUrl: SANDBOX_URL, corsOrigins: ['https://shop.example.com/path'] })).toThrow(/is not an origin/);
     expect(synth({ sandboxUrl: SANDBOX_URL, callbackUrls: ['http://evil.example/cb'] })).toThrow(/must be https/);
     expect(synth({ sandboxUrl: SANDBOX_URL, deadlines: { PAYMENT_TIMEOUT_SECONDS: 0 } })).toThrow(/PAYMENT_TIMEOUT_SECONDS must be a whole number/);
+    expect(synth({ sandboxUrl: SANDBOX_URL, reportTimezone: 'Mars/Olympus' })).toThrow(/reportTimezone "Mars\/Olympus" is not an IANA time zone/);
+    expect(synth({ sandboxUrl: SANDBOX_URL, webhookRetrySchedule: [5, -1] })).toThrow(/webhookRetrySchedule must be whole seconds/);
+  });
+
+  it('passes the report time zone and the webhook schedule to the functions that use them', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const configured = Template.fromStack(new OrdersStack(app, 'Configured', { sandbox: true, reportTimezone: 'Europe/Berlin', webhookRetrySchedule: [1, 2] }));
+    const env = (prefix: string) => Object.entries(configured.findResources('AWS::Lambda::Function')).find(([id]) => id.startsWith(prefix))![1].Properties.Environment.Variables;
+    expect(env('reportsFunction').REPORT_TIMEZONE).toBe('Europe/Berlin');
+    expect(env('webhooksWorker').WEBHOOK_RETRY_SCHEDULE_SECONDS).toBe('1,2');
+    expect(env('docsFunction').SERVES_SANDBOX).toBe('true');
   });
 
   it('deploys the sandbox provider and carrier behind the same API only when asked (staging)', () => {

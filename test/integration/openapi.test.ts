@@ -94,6 +94,17 @@ describe('GET /openapi.json', () => {
   });
 });
 
+describe('docs/API.md', () => {
+  it('names every route the API serves (the documentation routes aside)', async () => {
+    const text = (await readFile(new URL('../../docs/API.md', import.meta.url), 'utf8')).replace(/\s+/g, ' ');
+    const missing = httpFunctions
+      .filter((fn) => fn.id !== 'docs')
+      .flatMap((fn) => fn.routes.map((r) => `${r.method} ${r.path}`))
+      .filter((key) => !text.includes(key) && !text.includes(key.replace(/\/(approve|reject)$/, '/approve')));
+    expect(missing).toEqual([]);
+  });
+});
+
 describe('GET /docs', () => {
   it('renders the document with Swagger UI served from the package, nothing from a CDN', async () => {
     const page = await api.request('GET', '/docs');

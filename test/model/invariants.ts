@@ -160,5 +160,22 @@ export async function checkInvariants(stack: LocalStack, run: RunRecord, settleT
     // Units owed to waiting orders: none once no order waits.
     check(product.backordered >= 0 && (product.backordered === 0 || orders.some((o) => o.status === 'PICKING')), () => `${sku}: backordered ${product.backordered} with no order waiting`);
   }
+
+  // Events: exactly one per change, numbered 1..n per order without a gap, whatever raced.
+  const { listSubjectEvents } = await import('../../functions/adapters/events.js');
+  const expectedEvents = (order: any) => order.history.length + (order.payment?.refunds ?? []).filter((r: { status: string }) => r.status === 'SUCCEEDED').length;
+  const eventsOf = async (order: any) => (await listSubjectEvents({ kind: 'order', id: order.orderId }, 1000)).filter((e) => e.type.startsWith('order.') || e.type === 'payment.refunded');
+  const caughtUp = Date.now() + 30_000;
+  while (Date.now() < caughtUp && (await Promise.all(orders.map(async (o) => (await eventsOf(o)).length >= expectedEvents(o)))).some((done) => !done)) await sleep(500);
+  for (const order of orders) {
+    const all = await listSubjectEvents({ kind: 'order', id: order.orderId }, 1000);
+    check(all.every((e, i) => e.sequence === i + 1), () => `${order.orderId}: event sequence ${all.map((e) => e.sequence).join(',')} has a gap or a repeat`);
+    const statuses = all.filter((e) => e.type.startsWith('order.') && e.type !== 'order.backordered').map((e) => e.type);
+    const history = order.history.map((h: { status: string }) => (h.status === 'PENDING_PAYMENT' ? 'order.created' : `order.${h.status.toLowerCase()}`));
+    check(JSON.stringify(statuses) === JSON.stringify(history), () => `${order.orderId}: status events ${statuses.join(' > ')}, history ${history.join(' > ')}`);
+    const refunds = all.filter((e) => e.type === 'payment.refunded').length;
+    const succeeded = (order.payment?.refunds ?? []).filter((r: { status: string }) => r.status === 'SUCCEEDED').length;
+    check(refunds === succeeded, () => `${order.orderId}: ${refunds} payment.refunded events for ${succeeded} succeeded refunds`);
+  }
   return { checks, violations, settleMs, outcomes };
 }
