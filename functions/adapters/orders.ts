@@ -12,7 +12,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@
 import type { NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { dynamo } from './aws-clients.js';
 import { customerPartition, GSI1, GSI2, GSI3, OPEN_ORDER_SHARDS, STORAGE_ATTRIBUTES, keys, openOrderPartition, openPickTasksPartition, backorderedPartition, tableName } from './keys.js';
-import { allowedPredecessors, FINAL_STATUSES, type CancellationReason, type Order, type OrderStatus, type ShipmentEvent, type Stage } from '../core/order.js';
+import { allowedPredecessors, FINAL_STATUSES, orderView, type CancellationReason, type Order, type OrderStatus, type ShipmentEvent, type Stage } from '../core/order.js';
 import type { Payment } from '../core/money.js';
 import type { StockLine } from '../core/decisions.js';
 
@@ -56,24 +56,7 @@ export function toOrder(item: Item): StoredOrder {
 
 /** What clients see: the Order of API.md, in its field order, and nothing else. */
 export function publicOrder(order: StoredOrder): Order {
-  return {
-    orderId: order.orderId,
-    customerId: order.customerId,
-    status: order.status,
-    items: order.items,
-    currency: order.currency,
-    totalMinor: order.totalMinor,
-    shippingAddress: order.shippingAddress,
-    paymentMethod: order.paymentMethod,
-    payment: order.payment ? { ...order.payment, refunds: order.payment.refunds.map(({ submittedAt: _submitted, note: _note, ...refund }) => refund) } : null,
-    shipment: order.shipment ?? null,
-    cancellation: order.cancellation ?? null,
-    fulfilment: order.fulfilment ?? null,
-    paymentDeadline: order.paymentDeadline,
-    history: order.history,
-    createdAt: order.createdAt,
-    updatedAt: order.updatedAt,
-  };
+  return orderView(order, true);
 }
 
 export async function getOrder(orderId: string): Promise<StoredOrder | null> {

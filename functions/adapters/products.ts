@@ -6,22 +6,10 @@ import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, 
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamo } from './aws-clients.js';
 import { GSI1, keys, productsPartition, tableName } from './keys.js';
+import type { Product } from '../core/product.js';
 
-export interface Product {
-  sku: string;
-  name: string;
-  priceMinor: number;
-  currency: string;
-  available: number;
-  reserved: number;
-  sold: number;
-  /** Units that left the stock (shortages); the ledger: restocks = available + reserved + sold + writtenOff. */
-  writtenOff: number;
-  /** Units owed to orders waiting for a restock (WAIT_FOR_RESTOCK). */
-  backordered: number;
-  /** `stock.low` is published when `available` falls to or below it; 0 is off. */
-  lowStockThreshold: number;
-}
+export type { Product };
+
 
 const TABLE = tableName();
 

@@ -7,7 +7,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import type { StockLine } from '../core/decisions.js';
-import type { Return, ReturnStatus } from '../core/returns.js';
+import { returnView, type Return, type ReturnStatus } from '../core/returns.js';
 import { dynamo } from './aws-clients.js';
 import { GSI1, GSI2, keys, orderReturnsPartition, returnsByStatusPartition, tableName } from './keys.js';
 import { cancellationReasons, stockMoveUpdate, versionedOrderUpdate } from './orders.js';
@@ -29,8 +29,7 @@ export interface StoredReturn extends Return {
 
 /** What clients see: API.md's Return. */
 export function publicReturn(ret: StoredReturn): Return {
-  const { returnId, orderId, status, items, note, refundMinor, history, createdAt, updatedAt } = ret;
-  return { returnId, orderId, status, items, note, refundMinor, history, createdAt, updatedAt };
+  return returnView(ret);
 }
 
 function toReturn(item: Record<string, unknown>): StoredReturn {

@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'REFUND_EXCEEDS_BALANCE'
   | 'UNSAFE_URL';
 
-const STATUS: Record<ErrorCode, number> = {
+/** Each code's HTTP status (API.md "Errors"). */
+export const STATUS_OF: Record<ErrorCode, number> = {
   VALIDATION_ERROR: 400,
   UNAUTHENTICATED: 401,
   INVALID_SIGNATURE: 401,
@@ -71,7 +72,7 @@ export class DomainError extends Error {
   ) {
     super(detail);
     this.name = 'DomainError';
-    this.status = STATUS[code];
+    this.status = STATUS_OF[code];
     this.title = TITLE[code];
   }
 }

@@ -8,8 +8,9 @@
  * a shipment that changed. A retried handler whose conditional write changed nothing
  * makes no stream record, and a write that changed only bookkeeping makes no event.
  */
-import type { Order, OrderStatus } from './order.js';
-import type { Return, ReturnStatus } from './returns.js';
+import { orderView, type Order, type OrderStatus } from './order.js';
+import type { Product } from './product.js';
+import { returnView, type Return, type ReturnStatus } from './returns.js';
 
 export const EVENT_TYPES = [
   'order.created',
@@ -37,18 +38,7 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export type EventOrder = Omit<Order, 'shippingAddress'>;
 
 /** The product as operators see it, with its threshold. */
-export interface EventProduct {
-  sku: string;
-  name: string;
-  priceMinor: number;
-  currency: string;
-  available: number;
-  reserved: number;
-  sold: number;
-  writtenOff: number;
-  backordered: number;
-  lowStockThreshold: number;
-}
+export type EventProduct = Product;
 
 /** What a report counts for one event (reports.ts adds it to the day it happened). */
 export type ReportFact =
@@ -90,29 +80,7 @@ const RETURN_EVENT: Record<ReturnStatus, EventType> = {
 
 /** The order as events show it: API.md's Order, no shipping address, no internal fields. */
 export function eventOrder(order: Order): EventOrder {
-  const payment = order.payment ? { ...order.payment, refunds: order.payment.refunds.map(({ submittedAt: _s, note: _n, ...refund }) => refund) } : null;
-  return {
-    orderId: order.orderId,
-    customerId: order.customerId,
-    status: order.status,
-    items: order.items,
-    currency: order.currency,
-    totalMinor: order.totalMinor,
-    paymentMethod: order.paymentMethod,
-    payment,
-    shipment: order.shipment ?? null,
-    cancellation: order.cancellation ?? null,
-    fulfilment: order.fulfilment ?? null,
-    paymentDeadline: order.paymentDeadline,
-    history: order.history,
-    createdAt: order.createdAt,
-    updatedAt: order.updatedAt,
-  };
-}
-
-export function publicReturnOf(ret: Return): Return {
-  const { returnId, orderId, status, items, note, refundMinor, history, createdAt, updatedAt } = ret;
-  return { returnId, orderId, status, items, note, refundMinor, history, createdAt, updatedAt };
+  return orderView(order, false);
 }
 
 /** The changes of one order write that are events: statuses entered, a backorder, refunds succeeded, the shipment. */
@@ -156,7 +124,7 @@ export function orderEvents(before: Order | undefined, after: Order): EventDraft
 
 /** A return's statuses entered by one write (its history grows by each). */
 export function returnEvents(before: Return | undefined, after: Return): EventDraft[] {
-  const ret = publicReturnOf(after);
+  const ret = returnView(after);
   const known = before?.history?.length ?? 0;
   return after.history.slice(known).map((entry, i) => ({
     type: RETURN_EVENT[entry.status],

@@ -165,3 +165,31 @@ export function lineTotal(quantity: number, unitPriceMinor: number): number {
 export function orderTotal(lines: readonly { lineTotalMinor: number }[]): number {
   return lines.reduce((sum, line) => sum + line.lineTotalMinor, 0);
 }
+
+/**
+ * The Order of API.md, in its field order and nothing else: for clients (with the
+ * shipping address) and for events (without: API.md keeps it out of events).
+ */
+export function orderView(order: Order, withAddress: true): Order;
+export function orderView(order: Order, withAddress: false): Omit<Order, 'shippingAddress'>;
+export function orderView(order: Order, withAddress: boolean): Order | Omit<Order, 'shippingAddress'> {
+  const payment = order.payment ? { ...order.payment, refunds: order.payment.refunds.map(({ submittedAt: _submitted, note: _note, ...refund }) => refund) } : null;
+  return {
+    orderId: order.orderId,
+    customerId: order.customerId,
+    status: order.status,
+    items: order.items,
+    currency: order.currency,
+    totalMinor: order.totalMinor,
+    ...(withAddress ? { shippingAddress: order.shippingAddress } : {}),
+    paymentMethod: order.paymentMethod,
+    payment,
+    shipment: order.shipment ?? null,
+    cancellation: order.cancellation ?? null,
+    fulfilment: order.fulfilment ?? null,
+    paymentDeadline: order.paymentDeadline,
+    history: order.history,
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+  };
+}

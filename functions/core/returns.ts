@@ -36,6 +36,12 @@ export interface Return {
   updatedAt: string;
 }
 
+/** What clients and events see: API.md's Return and nothing else. */
+export function returnView(ret: Return): Return {
+  const { returnId, orderId, status, items, note, refundMinor, history, createdAt, updatedAt } = ret;
+  return { returnId, orderId, status, items, note, refundMinor, history, createdAt, updatedAt };
+}
+
 export interface ReturnableOrder extends Order {
   /** Per SKU, units in open (requested or approved) returns. */
   returnedUnits?: Record<string, number>;

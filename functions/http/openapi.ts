@@ -6,29 +6,9 @@
  */
 import { z } from 'zod';
 import { contract, problem, event, type Operation } from './contract.js';
-import type { ErrorCode } from '../core/errors.js';
+import { STATUS_OF, type ErrorCode } from '../core/errors.js';
 
 type Json = Record<string, unknown>;
-
-const ERROR_STATUS: Record<ErrorCode, number> = {
-  VALIDATION_ERROR: 400,
-  UNAUTHENTICATED: 401,
-  INVALID_SIGNATURE: 401,
-  FORBIDDEN: 403,
-  NOT_FOUND: 404,
-  OUT_OF_STOCK: 409,
-  PRICE_CHANGED: 409,
-  INVALID_STATE: 409,
-  IDEMPOTENCY_IN_PROGRESS: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  UNKNOWN_SKU: 422,
-  IDEMPOTENCY_KEY_REUSED: 422,
-  CURRENCY_MISMATCH: 422,
-  RETURN_WINDOW_CLOSED: 409,
-  RETURN_QUANTITY_EXCEEDED: 422,
-  REFUND_EXCEEDS_BALANCE: 409,
-  UNSAFE_URL: 422,
-};
 
 /** Collects named schemas as components while converting. */
 class Components {
@@ -71,7 +51,7 @@ function errorResponses(operation: Operation, components: Components): Record<st
   if (operation.params) codes.add('NOT_FOUND');
   if (operation.body || operation.rawBody) codes.add('PAYLOAD_TOO_LARGE');
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of codes) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  for (const code of codes) byStatus.set(STATUS_OF[code], [...(byStatus.get(STATUS_OF[code]) ?? []), code]);
   const responses: Record<string, Json> = {};
   for (const [status, list] of [...byStatus].sort(([a], [b]) => a - b)) responses[String(status)] = { description: list.join(', '), content: problemContent(components) };
   // Two answers come from API Gateway itself, with its own body (API.md "Errors").
