@@ -5,7 +5,7 @@ const started = Date.now();
 const stack = await startLocalStack();
 console.log(`
 Orders API (local stack) ready in ${((Date.now() - started) / 1000).toFixed(1)} s
-  API            ${stack.url}            (GET /health, POST /local/token, /products, /orders ...)
+  API            ${stack.url}            (GET /docs: the API, rendered; POST /local/token, /products, /orders ...)
   DynamoDB Local ${stack.endpoints.dynamodb}
   SQS (fauxqs)   ${stack.endpoints.sqs}
   Step Functions ${stack.endpoints.sfn}   (state machines ${Object.keys(stack.stepFunctions.stateMachineArns).join(", ")})
