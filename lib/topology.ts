@@ -18,7 +18,7 @@ export interface HttpRoute {
  * writes they contain).
  */
 export interface TableAccess {
-  actions: ('GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'Query')[];
+  actions: ('GetItem' | 'BatchGetItem' | 'PutItem' | 'UpdateItem' | 'Query' | 'BatchWriteItem')[];
   indexes?: ('gsi1' | 'gsi2' | 'gsi3')[];
 }
 
@@ -68,7 +68,7 @@ export const httpFunctions: HttpFunction[] = [
     entry: 'functions/http/catalog.ts',
     needs: ['jwtVerifier'],
     // A restock serves backordered orders first (GSI2 lists them, oldest first).
-    table: { actions: ['GetItem', 'Query', 'UpdateItem'], indexes: ['gsi1', 'gsi2'] },
+    table: { actions: ['GetItem', 'Query', 'UpdateItem', 'PutItem'], indexes: ['gsi1', 'gsi2'] },
     routes: [
       route('GET', '/products', 'none'),
       route('GET', '/products/{sku}', 'none'),
@@ -110,7 +110,7 @@ export const httpFunctions: HttpFunction[] = [
     entry: 'functions/http/warehouse.ts',
     // SHIP_AVAILABLE refunds the missing units itself: the order goes on, no compensation follows.
     needs: ['stateMachine', 'paymentProvider'],
-    table: { actions: ['GetItem', 'Query', 'UpdateItem'], indexes: ['gsi2'] },
+    table: { actions: ['GetItem', 'Query', 'UpdateItem', 'PutItem'], indexes: ['gsi2'] },
     routes: [
       route('GET', '/warehouse/tasks'),
       route('POST', '/warehouse/tasks/{orderId}/complete'),
@@ -141,6 +141,20 @@ export const httpFunctions: HttpFunction[] = [
     routes: [route('GET', '/ops/reports/daily'), route('GET', '/ops/reports/daily.csv')],
   },
   {
+    // Operators' order routes: search (indexes by time, status, SKU; customers by GSI1), timeline, stuck orders, cancel.
+    id: 'orderOps',
+    entry: 'functions/http/order-operations.ts',
+    needs: ['stateMachine', 'paymentProvider'],
+    table: { actions: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem', 'PutItem'], indexes: ['gsi1', 'gsi3'] },
+    routes: [
+      route('GET', '/ops/orders'),
+      route('GET', '/ops/orders/export.csv'),
+      route('GET', '/ops/orders/{orderId}/timeline'),
+      route('GET', '/ops/stuck-orders'),
+      route('POST', '/ops/orders/{orderId}/cancel'),
+    ],
+  },
+  {
     // The API's description, generated from the contract the handlers validate with, and its rendering.
     id: 'docs',
     entry: 'functions/http/docs.ts',
@@ -153,7 +167,7 @@ export const httpFunctions: HttpFunction[] = [
     entry: 'functions/http/ops.ts',
     // The reconciler on demand: it also carries out refunds that final orders still owe.
     needs: ['stateMachine', 'stageQueues', 'paymentProvider', 'carrier'],
-    table: { actions: ['Query', 'GetItem', 'UpdateItem'], indexes: ['gsi3', 'gsi2'] },
+    table: { actions: ['Query', 'GetItem', 'UpdateItem', 'PutItem'], indexes: ['gsi3', 'gsi2'] },
     routes: [route('GET', '/ops/dead-letters'), route('POST', '/ops/dead-letters/{stage}/redrive'), route('POST', '/ops/reconcile'), route('POST', '/ops/orders/{orderId}/refunds'), route('POST', '/ops/returns/{returnId}/approve'), route('POST', '/ops/returns/{returnId}/reject'), route('GET', '/ops/returns')],
   },
 ];
@@ -222,8 +236,8 @@ export const streamFunctions = [
     batchSize: 100,
     keyPrefixes: ['ORDER#', 'RETURN#', 'PRODUCT#'],
     needs: ['eventDeliveries'] as HttpFunction['needs'],
-    // Events (transactions of Put and Update), sequence counters, report counters, deliveries; endpoints by GSI1.
-    table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'Query'], indexes: ['gsi1'] } as TableAccess,
+    // Events (transactions of Put and Update), sequence counters, report counters, deliveries; endpoints by GSI1; the operators' order index (BatchWriteItem).
+    table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'], indexes: ['gsi1'] } as TableAccess,
   },
 ];
 
@@ -244,7 +258,9 @@ export const queuesOf = (machine: 'orders' | 'returns') => stageQueues.filter((q
 /** Functions that start executions (placing orders, the reconciler, operators' repairs). */
 export const STARTS_EXECUTIONS: readonly string[] = ['orders', 'ops', 'reconciler'];
 /** Functions that look executions up (the reconciler, operators). */
-export const DESCRIBES_EXECUTIONS: readonly string[] = ['ops', 'reconciler'];
+export const DESCRIBES_EXECUTIONS: readonly string[] = ['ops', 'reconciler', 'orderOps'];
+/** Functions that read executions' histories (operators' timelines). */
+export const READS_EXECUTION_HISTORY: readonly string[] = ['orderOps'];
 
 /** The Step Functions actions a function may call: the CDK stack grants these, the local stack enforces them. */
 export function workflowActions(id: string, needs: HttpFunction['needs'] = []): string[] {
@@ -252,6 +268,7 @@ export function workflowActions(id: string, needs: HttpFunction['needs'] = []): 
     ...(needs.includes('stateMachine') ? ['SendTaskSuccess', 'SendTaskFailure', 'SendTaskHeartbeat'] : []),
     ...(STARTS_EXECUTIONS.includes(id) ? ['StartExecution'] : []),
     ...(DESCRIBES_EXECUTIONS.includes(id) ? ['DescribeExecution'] : []),
+    ...(READS_EXECUTION_HISTORY.includes(id) ? ['GetExecutionHistory'] : []),
   ];
 }
 

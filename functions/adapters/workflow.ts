@@ -13,6 +13,8 @@ import {
   TaskDoesNotExist,
   TaskTimedOut,
   ExecutionAlreadyExists,
+  GetExecutionHistoryCommand,
+  RedriveExecutionCommand,
 } from '@aws-sdk/client-sfn';
 import { sfn } from './aws-clients.js';
 import type { Deadlines } from '../core/config.js';
@@ -86,12 +88,51 @@ export interface ExecutionState {
 
 /** The order's execution, or null when none was ever started. */
 export async function describeOrderWorkflow(orderId: string): Promise<ExecutionState | null> {
-  const executionArn = `${stateMachineArn().replace(':stateMachine:', ':execution:')}:${orderId}`;
   try {
-    const out = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    const out = await sfn.send(new DescribeExecutionCommand({ executionArn: executionArnOf(orderId) }));
     return { status: out.status as ExecutionState['status'], error: out.error, cause: out.cause };
   } catch (error) {
     if (error instanceof ExecutionDoesNotExist) return null;
     throw error;
   }
+}
+
+const executionArnOf = (orderId: string) => `${stateMachineArn().replace(':stateMachine:', ':execution:')}:${orderId}`;
+
+export interface WorkflowHistoryEvent {
+  at: string;
+  type: string;
+  /** The state it concerns, and an error, when the event names them. */
+  state?: string;
+  error?: string;
+}
+
+/** The order's execution history, oldest first (execution data left out: only types, states and errors). */
+export async function orderWorkflowHistory(orderId: string): Promise<WorkflowHistoryEvent[]> {
+  const events: WorkflowHistoryEvent[] = [];
+  let nextToken: string | undefined;
+  try {
+    do {
+      const out = await sfn.send(new GetExecutionHistoryCommand({ executionArn: executionArnOf(orderId), includeExecutionData: false, maxResults: 1000, nextToken }));
+      for (const event of out.events ?? []) {
+        const details = Object.entries(event).find(([name, value]) => name.endsWith('EventDetails') && value && typeof value === 'object')?.[1] as { name?: string; error?: string } | undefined;
+        events.push({
+          at: new Date(event.timestamp ?? Date.now()).toISOString(),
+          type: event.type ?? 'Unknown',
+          ...(details?.name ? { state: details.name } : {}),
+          ...(details?.error ? { error: details.error } : {}),
+        });
+      }
+      nextToken = out.nextToken;
+    } while (nextToken);
+  } catch (error) {
+    if (error instanceof ExecutionDoesNotExist) return [];
+    throw error;
+  }
+  return events;
+}
+
+/** Resumes a failed, timed-out or aborted execution from the state that did not succeed (Step Functions redrive). */
+export async function redriveOrderWorkflow(orderId: string): Promise<void> {
+  await sfn.send(new RedriveExecutionCommand({ executionArn: executionArnOf(orderId) }));
 }

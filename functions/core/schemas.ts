@@ -3,7 +3,7 @@
  * body can smuggle in a price, a status or a customer id.
  */
 import { z } from 'zod';
-import { CARRIER_STATUSES, PAYMENT_METHODS } from './order.js';
+import { CARRIER_STATUSES, ORDER_STATUSES, PAYMENT_METHODS } from './order.js';
 import { RETURN_REASONS, RETURN_STATUSES } from './returns.js';
 import { EVENT_TYPES } from './events.js';
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, MAX_REPORTED_AMOUNT_MINOR, MAX_UNIT_PRICE_MINOR } from './money.js';
@@ -176,3 +176,15 @@ export const sandboxAttemptBody = z.strictObject({ amountMinor: SANDBOX_MINOR.op
 export const sandboxRefundBody = z.strictObject({ refundId: z.string().min(1).max(64), amountMinor: SANDBOX_MINOR });
 export const sandboxCreateShipmentBody = z.strictObject({ orderId: sandboxOrderRef, packages: z.array(z.strictObject({ weightGrams: z.int().min(1) })).max(50).optional() });
 export const sandboxTrackingEventBody = z.strictObject({ status: z.enum(CARRIER_STATUSES), occurredAt: z.iso.datetime().optional() });
+
+/** Operators' order search (API.md "Operations"): each filter optional; from/to ISO times on createdAt. */
+const opsOrderFilters = {
+  status: z.enum(ORDER_STATUSES).optional(),
+  customerId: z.string().min(1).max(128).optional(),
+  sku: SKU.optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+};
+export const opsOrdersQuery = z.strictObject({ ...opsOrderFilters, limit: z.coerce.number().int().min(1).max(100).default(50), cursor: cursor.optional() });
+export const opsOrdersExportQuery = z.strictObject(opsOrderFilters);
+export const opsCancelBody = z.strictObject({ note: z.string().max(500).optional() }).optional();

@@ -313,6 +313,53 @@ const operations = {
   'POST /sandbox/shipments': { summary: 'Sandbox carrier: book a shipment', tag: 'sandbox', sandbox: true, access: 'public', body: requests.sandboxCreateShipmentBody, responses: { 200: json('The shipment', z.looseObject({ trackingNumber: z.string() })) } },
   'POST /sandbox/shipments/{trackingNumber}/events': { summary: 'Sandbox carrier: a tracking event (the signed push is sent)', tag: 'sandbox', sandbox: true, access: 'public', params: requests.sandboxTrackingParams, body: requests.sandboxTrackingEventBody, responses: { 200: json('What the webhook answered', sandboxDelivery) } },
 
+  'GET /ops/orders': {
+    summary: 'Search orders, newest first (status, customer, SKU, creation time; 92 days back unless `from` says otherwise)',
+    tag: 'operations',
+    access: ['ops'],
+    query: requests.opsOrdersQuery,
+    responses: { 200: json('A page of orders', page(order)) },
+  },
+  'GET /ops/orders/export.csv': {
+    summary: 'The same search as CSV, every page',
+    tag: 'operations',
+    access: ['ops'],
+    query: requests.opsOrdersExportQuery,
+    responses: { 200: { description: 'orderId, customerId, status, createdAt, currency, totalMinor, refundedMinor, cancellationReason, carrier, trackingNumber', contentType: 'text/csv', schema: z.string() } },
+  },
+  'GET /ops/orders/{orderId}/timeline': {
+    summary: 'Everything that happened to an order, oldest first (no personal data)',
+    tag: 'operations',
+    access: ['ops'],
+    params: requests.orderParams,
+    responses: {
+      200: json(
+        'The timeline',
+        list(z.strictObject({ at: ISO, source: z.enum(['order', 'workflow', 'payment', 'carrier', 'warehouse', 'customer', 'ops', 'event']), type: z.string(), detail: z.record(z.string(), z.unknown()) })),
+      ),
+    },
+  },
+  'GET /ops/stuck-orders': {
+    summary: 'Orders not final with no running execution, or past a deadline with no progress',
+    tag: 'operations',
+    access: ['ops'],
+    responses: {
+      200: json(
+        'The stuck orders',
+        list(z.strictObject({ orderId: z.string(), status: z.enum(ORDER_STATUSES), since: ISO, problem: z.enum(['NO_EXECUTION', 'EXECUTION_FAILED', 'OVERDUE']), executionStatus: z.string().nullable() })),
+      ),
+    },
+  },
+  'POST /ops/orders/{orderId}/cancel': {
+    summary: "An operator's cancel (reason OPS_CANCELLED), also while PACKED",
+    tag: 'operations',
+    access: ['ops'],
+    params: requests.orderParams,
+    body: requests.opsCancelBody,
+    responses: { 202: json('The order; the cancellation completes asynchronously', order) },
+    errors: ['INVALID_STATE'],
+  },
+
   'GET /openapi.json': { summary: 'This document (OpenAPI 3.1)', tag: 'documentation', access: 'public', responses: { 200: { description: 'The OpenAPI document', schema: z.looseObject({ openapi: z.string() }) } } },
   'GET /docs': { summary: 'This document, rendered (Swagger UI)', tag: 'documentation', access: 'public', responses: { 200: { description: 'An HTML page', contentType: 'text/html', schema: z.string() } } },
   'GET /docs/{asset}': {

@@ -12,6 +12,7 @@ import { idempotencyKey, issuesToErrors } from '../core/schemas.js';
 import { logger } from '../shared/powertools.js';
 import { jwtSettingsFromEnv, verifyBearer } from '../adapters/jwt.js';
 import { contract, type Access, type Operation, type Role } from './contract.js';
+import { recordAction } from '../adapters/audit.js';
 
 const JWT = jwtSettingsFromEnv();
 
@@ -134,6 +135,24 @@ function checkAgainstContract(routes: Record<string, Route>): void {
   }
 }
 
+/**
+ * Every change an operator or the warehouse makes is recorded with their `sub` (API.md
+ * "Operations"), under the order it concerns when there is one (a return's answer names
+ * its order), else under what the path names.
+ */
+async function audit(event: APIGatewayProxyEventV2WithJWTAuthorizer, principal: Principal | null, params: unknown, reply: Reply): Promise<void> {
+  const roles = (principal?.groups ?? []).filter((group) => group === 'ops' || group === 'warehouse');
+  if (!principal || !roles.length || event.requestContext?.http?.method === 'GET') return;
+  const named = Object.fromEntries(Object.entries((params ?? {}) as Record<string, unknown>).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  const answered = (reply.body ?? {}) as Record<string, unknown>;
+  const orderId = named.orderId ?? (typeof answered.orderId === 'string' ? answered.orderId : undefined);
+  const [kind, id] = orderId ? ['order', orderId] : (Object.entries(named)[0] ?? ['route', event.routeKey]);
+  await recordAction(
+    { kind: kind.replace(/Id$/, ''), id },
+    { at: new Date().toISOString(), actor: principal.sub, roles, action: event.routeKey, status: reply.status, ...(Object.keys(named).length ? { refs: named } : {}) },
+  );
+}
+
 export function httpHandler(routes: Record<string, Route>) {
   checkAgainstContract(routes);
   const dispatch = async (event: APIGatewayProxyEventV2WithJWTAuthorizer): Promise<APIGatewayProxyResultV2> => {
@@ -169,6 +188,7 @@ export function httpHandler(routes: Record<string, Route>) {
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
     const reply = await definition.handle({ body, query, params, rawBody, headers, principal, event });
+    if (reply.status < 300) await audit(event, principal, params, reply);
     return {
       statusCode: reply.status,
       headers: { ...(reply.body !== undefined ? { 'content-type': 'application/json' } : {}), ...reply.headers },

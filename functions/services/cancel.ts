@@ -82,11 +82,15 @@ export async function decideCancellation(orderId: string, request: CancelRequest
   throw new Error(`cancellation of ${orderId} kept losing races; will be retried`);
 }
 
+/** An operator may also cancel a PACKED order: it has not left the warehouse (API.md "Operations"). */
+export const OPS_CANCELLABLE: readonly OrderStatus[] = [...CANCELLABLE, 'PACKED'];
+
 /** The customer's (or an operator's) cancel: decided now, refunded by the compensation stage. */
 export async function requestCancellation(order: StoredOrder, reason: CancellationReason = 'CUSTOMER_CANCELLED'): Promise<StoredOrder> {
-  const { order: current, outcome } = await decideCancellation(order.orderId, { reason, from: CANCELLABLE, payments: paymentProvidersFromEnv() });
+  const from = reason === 'OPS_CANCELLED' ? OPS_CANCELLABLE : CANCELLABLE;
+  const { order: current, outcome } = await decideCancellation(order.orderId, { reason, from, payments: paymentProvidersFromEnv() });
   if (outcome === 'not-cancellable') {
-    throw new DomainError('INVALID_STATE', `The order is ${current.status}; it can be cancelled only before it is packed`);
+    throw new DomainError('INVALID_STATE', `The order is ${current.status}; it can be cancelled only before it ${reason === 'OPS_CANCELLED' ? 'leaves with the carrier' : 'is packed'}`);
   }
   await signalOpenTask(current);
   return current;
@@ -122,6 +126,7 @@ export function reasonFor(failure: Failure | undefined): CancellationReason {
 function cancellableFor(reason: CancellationReason): readonly OrderStatus[] {
   if (reason === 'PAYMENT_TIMEOUT') return ['PENDING_PAYMENT'];
   if (reason === 'OUT_OF_STOCK') return ['PAID', 'PICKING'];
+  if (reason === 'OPS_CANCELLED') return OPS_CANCELLABLE;
   return CANCELLABLE;
 }
 

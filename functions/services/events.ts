@@ -21,6 +21,7 @@ import { reportTimezone } from '../core/config.js';
 import { DomainError } from '../core/errors.js';
 import { sqs } from '../adapters/aws-clients.js';
 import { shardOf } from '../adapters/keys.js';
+import { reindexOrder } from '../adapters/order-index.js';
 import {
   createDelivery,
   getDelivery,
@@ -98,6 +99,13 @@ function productOf(item: Record<string, unknown>): EventProduct {
     backordered: n('backordered'),
     lowStockThreshold: n('lowStockThreshold'),
   };
+}
+
+/** Keeps the operators' order index (adapters/order-index.ts) in step with an order's creation and status changes. */
+export async function indexChange(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): Promise<void> {
+  if (!after || after.sk !== 'ORDER' || !String(after.pk).startsWith('ORDER#')) return;
+  if (before && before.status === after.status) return;
+  await reindexOrder(before as unknown as Order | undefined, after as unknown as Order);
 }
 
 /** An event's id: derived from the change and the event's place in it, so a redelivered record names the same event. */

@@ -7,7 +7,7 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { listEndpoints, publishChange } from '../services/events.js';
+import { indexChange, listEndpoints, publishChange } from '../services/events.js';
 import { reportTimezone } from '../core/config.js';
 import type { WebhookEndpoint } from '../adapters/events.js';
 import { logger } from '../shared/powertools.js';
@@ -22,6 +22,7 @@ export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatch
   let published = 0;
   for (const record of event.Records) {
     try {
+      await indexChange(image(record.dynamodb?.OldImage), image(record.dynamodb?.NewImage));
       published += await publishChange(
         {
           changeId: record.eventID!,

@@ -39,10 +39,13 @@ describe('the order workflow (ASL)', () => {
     for (const name of ['AwaitPayment', 'Picking']) {
       for (const caught of asl.States[name].Catch) expect(landing(caught.Next), `${name} -> ${caught.Next}`).toBe('Compensate');
     }
-    // Goods packed or shipped cannot be cancelled (API.md): a failure there ends in a named
-    // Fail state that the reconciler reports, or (timeouts) in completion.
+    // Packed goods are cancelled only by an operator (API.md "Operations"), and compensated as any cancellation.
+    expect(asl.States.Shipping.Catch[0]).toMatchObject({ ErrorEquals: ['Order.Cancelled'], Next: 'Compensate' });
+    // Otherwise a failure once packed ends in a named Fail state that the reconciler
+    // reports, or (timeouts) in completion.
     for (const name of ['Shipping', 'AwaitDelivery', 'AwaitReceipt', 'AutoComplete', 'Compensate']) {
       for (const caught of asl.States[name].Catch) {
+        if (name === 'Shipping' && caught.ErrorEquals.includes('Order.Cancelled')) continue;
         const target: State = asl.States[landing(caught.Next)];
         expect(target.Type === 'Fail' || caught.Next === 'AutoComplete', `${name} -> ${caught.Next}`).toBe(true);
       }

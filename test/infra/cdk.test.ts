@@ -71,7 +71,7 @@ describe('the CDK stack', () => {
 
     const functions = Object.entries(live.findResources('AWS::Lambda::Function'));
     // The warehouse refunds the missing units of a SHIP_AVAILABLE shortage itself.
-    const talksToProviders = ['paymentWorker', 'paymentWebhooks', 'compensationWorker', 'returnsWorker', 'orders', 'ops', 'reconciler', 'warehouse'];
+    const talksToProviders = ['paymentWorker', 'paymentWebhooks', 'compensationWorker', 'returnsWorker', 'orders', 'ops', 'reconciler', 'warehouse', 'orderOps'];
     for (const [id, fn] of functions) {
       const variables = Object.keys(fn.Properties.Environment?.Variables ?? {});
       const expected = talksToProviders.some((prefix) => id.startsWith(prefix));

@@ -31,7 +31,7 @@ describe('local IAM', () => {
   });
 
   it('refuses what a function was never granted: table actions, indexes, workflow actions, queues', async () => {
-    await expect(dynamoAs('warehouse').send(new PutItemCommand({ TableName: 'orders', Item: key }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    await expect(dynamoAs('reports').send(new PutItemCommand({ TableName: 'orders', Item: key }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
     await expect(
       dynamoAs('catalog').send(new QueryCommand({ TableName: 'orders', IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :p', ExpressionAttributeValues: { ':p': { S: 'OPEN#0' } } })),
     ).rejects.toMatchObject({ name: 'AccessDeniedException' });
