@@ -273,14 +273,14 @@ export class OrdersStack extends Stack {
       if (workflow.includes('DescribeExecution')) {
         // Only DescribeExecution, on this machine's executions (one per order, hence the wildcard).
         const executions = this.formatArn({ service: 'states', resource: 'execution', resourceName: `${machine.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-        fn.addToRolePolicy(new PolicyStatement({ actions: workflow.filter((a) => a === 'DescribeExecution' || a === 'GetExecutionHistory').map((a) => `states:${a}`), resources: [executions] }));
+        fn.addToRolePolicy(new PolicyStatement({ actions: workflow.filter((a) => ['DescribeExecution', 'GetExecutionHistory', 'RedriveExecution'].includes(a)).map((a) => `states:${a}`), resources: [executions] }));
         // cdk-nag names the finding by the rendered ARN; in an environment-agnostic
         // synth (no account or region) it cannot be named, and nag does not run there.
         if (!Token.isUnresolved(this.account) && !Token.isUnresolved(this.region)) {
           const machineId = this.getLogicalId(machine.node.defaultChild as CfnStateMachine);
           acknowledge(fn, {
             [`AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:${this.region}:${this.account}:execution:<${machineId}.Name>:*]`]:
-              'DescribeExecution (and, for operators, GetExecutionHistory) on this state machine\'s executions: one execution per order, so their ARNs end in a wildcard.',
+              'DescribeExecution (and, for operators, GetExecutionHistory and RedriveExecution) on this state machine\'s executions: one execution per order, so their ARNs end in a wildcard.',
           });
         }
       }

@@ -152,6 +152,7 @@ export const httpFunctions: HttpFunction[] = [
       route('GET', '/ops/orders/{orderId}/timeline'),
       route('GET', '/ops/stuck-orders'),
       route('POST', '/ops/orders/{orderId}/cancel'),
+      route('POST', '/ops/orders/{orderId}/retry'),
     ],
   },
   {
@@ -256,11 +257,12 @@ export const returnStateMachine = {
 export const queuesOf = (machine: 'orders' | 'returns') => stageQueues.filter((q) => (q.machine ?? 'orders') === machine);
 
 /** Functions that start executions (placing orders, the reconciler, operators' repairs). */
-export const STARTS_EXECUTIONS: readonly string[] = ['orders', 'ops', 'reconciler'];
+export const STARTS_EXECUTIONS: readonly string[] = ['orders', 'ops', 'reconciler', 'orderOps'];
 /** Functions that look executions up (the reconciler, operators). */
 export const DESCRIBES_EXECUTIONS: readonly string[] = ['ops', 'reconciler', 'orderOps'];
-/** Functions that read executions' histories (operators' timelines). */
+/** Functions that read executions' histories (operators' timelines) and resume failed ones (operators' retries). */
 export const READS_EXECUTION_HISTORY: readonly string[] = ['orderOps'];
+export const REDRIVES_EXECUTIONS: readonly string[] = ['orderOps'];
 
 /** The Step Functions actions a function may call: the CDK stack grants these, the local stack enforces them. */
 export function workflowActions(id: string, needs: HttpFunction['needs'] = []): string[] {
@@ -269,6 +271,7 @@ export function workflowActions(id: string, needs: HttpFunction['needs'] = []): 
     ...(STARTS_EXECUTIONS.includes(id) ? ['StartExecution'] : []),
     ...(DESCRIBES_EXECUTIONS.includes(id) ? ['DescribeExecution'] : []),
     ...(READS_EXECUTION_HISTORY.includes(id) ? ['GetExecutionHistory'] : []),
+    ...(REDRIVES_EXECUTIONS.includes(id) ? ['RedriveExecution'] : []),
   ];
 }
 

@@ -359,6 +359,14 @@ const operations = {
     responses: { 202: json('The order; the cancellation completes asynchronously', order) },
     errors: ['INVALID_STATE'],
   },
+  'POST /ops/orders/{orderId}/retry': {
+    summary: 'Resume an order whose execution failed, from the state that failed (RedriveExecution), or start its missing execution',
+    tag: 'operations',
+    access: ['ops'],
+    params: requests.orderParams,
+    responses: { 202: json('Resumed or started', z.strictObject({ orderId: z.string(), action: z.enum(['redriven', 'started']) })) },
+    errors: ['INVALID_STATE'],
+  },
 
   'GET /openapi.json': { summary: 'This document (OpenAPI 3.1)', tag: 'documentation', access: 'public', responses: { 200: { description: 'The OpenAPI document', schema: z.looseObject({ openapi: z.string() }) } } },
   'GET /docs': { summary: 'This document, rendered (Swagger UI)', tag: 'documentation', access: 'public', responses: { 200: { description: 'An HTML page', contentType: 'text/html', schema: z.string() } } },

@@ -1,14 +1,14 @@
 /**
  * Operators' order routes (API.md "Operations"): search and CSV export through the
  * order indexes, an order's timeline, stuck orders, and the operator's cancel (also
- * while PACKED, reason OPS_CANCELLED). Every change is in the audit trail (http-handler).
+ * while PACKED, reason OPS_CANCELLED), and the retry of a failed execution. Every change is in the audit trail (http-handler).
  */
 import { DomainError } from '../core/errors.js';
 import { csvRow } from '../core/reports.js';
 import { getOrder, publicOrder } from '../adapters/orders.js';
 import { searchOrders, type OrderSearch } from '../adapters/order-index.js';
 import { requestCancellation } from '../services/cancel.js';
-import { orderTimeline, stuckOrders } from '../services/operations.js';
+import { orderTimeline, retryOrder, stuckOrders } from '../services/operations.js';
 import { validation } from './contract.js';
 import { httpHandler, json, route } from './http-handler.js';
 
@@ -76,6 +76,12 @@ export const handler = httpHandler({
       const order = await getOrder(params.orderId);
       if (!order) throw new DomainError('NOT_FOUND', `No order ${params.orderId}`);
       return json(202, publicOrder(await requestCancellation(order, 'OPS_CANCELLED')));
+    },
+  }),
+  'POST /ops/orders/{orderId}/retry': route({
+    ...validation('POST /ops/orders/{orderId}/retry'),
+    async handle({ params }) {
+      return json(202, { orderId: params.orderId, action: await retryOrder(params.orderId) });
     },
   }),
 });

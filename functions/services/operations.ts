@@ -10,7 +10,9 @@ import { listActions } from '../adapters/audit.js';
 import { getDelivery, listEndpoints, listSubjectEvents } from '../adapters/events.js';
 import { listOpenOrders, type StoredOrder } from '../adapters/orders.js';
 import { listReturnsOfOrder } from '../adapters/returns.js';
-import { describeOrderWorkflow, orderWorkflowHistory } from '../adapters/workflow.js';
+import { describeOrderWorkflow, orderWorkflowHistory, redriveOrderWorkflow, startOrderWorkflow } from '../adapters/workflow.js';
+import { getOrder } from '../adapters/orders.js';
+import { DomainError } from '../core/errors.js';
 
 export type TimelineSource = 'order' | 'workflow' | 'payment' | 'carrier' | 'warehouse' | 'customer' | 'ops' | 'event';
 export interface TimelineItem {
@@ -108,4 +110,25 @@ export async function stuckOrders(now = new Date(), graceSeconds = Number(proces
     }
   }
   return stuck;
+}
+
+/**
+ * An operator's retry: a failed, timed-out or stopped execution goes on from the state
+ * that failed (RedriveExecution: the stage's task runs again and its worker acts on the
+ * order as it is now); an order that never got its execution gets one (its payment
+ * deadline kept). A running or finished execution is left alone.
+ */
+export async function retryOrder(orderId: string, now = new Date()): Promise<'redriven' | 'started'> {
+  const order = await getOrder(orderId);
+  if (!order) throw new DomainError('NOT_FOUND', `No order ${orderId}`);
+  const execution = await describeOrderWorkflow(orderId);
+  if (!execution) {
+    if (FINAL_STATUSES.includes(order.status)) throw new DomainError('INVALID_STATE', `The order is ${order.status} and has no execution to resume`);
+    const left = Math.max(1, Math.ceil((Date.parse(order.paymentDeadline) - now.getTime()) / 1000));
+    await startOrderWorkflow({ orderId, deadlines: { ...deadlines(), paymentSeconds: left } });
+    return 'started';
+  }
+  if (execution.status === 'RUNNING' || execution.status === 'SUCCEEDED') throw new DomainError('INVALID_STATE', `Its execution is ${execution.status}: nothing to resume`);
+  await redriveOrderWorkflow(orderId);
+  return 'redriven';
 }

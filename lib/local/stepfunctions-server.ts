@@ -5,7 +5,8 @@
  * then a wait on a minted task token), SendTask{Success,Failure,Heartbeat}, callback
  * deadlines (TimeoutSeconds / TimeoutSecondsPath / HeartbeatSeconds, enforced as AWS
  * does: a closed token answers TaskTimedOut), executions named and idempotent by
- * name, StopExecution, and an execution history.
+ * name, StopExecution, RedriveExecution (the definition entered again at the state
+ * that did not succeed, with that state's input), and an execution history.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -74,6 +75,8 @@ interface Execution {
   cause?: string;
   history: HistoryEvent[];
   abort?: () => void;
+  /** How often an operator resumed it (RedriveExecution). */
+  redriveCount?: number;
 }
 
 interface OpenTask {
@@ -268,6 +271,22 @@ export async function startStepFunctionsServer(options: {
     const execution: Execution = { executionArn, stateMachineArn: machineArn, name, input, status: 'RUNNING', startDate: Date.now() / 1000, history: [] };
     executions.set(name, execution);
     byArn.set(executionArn, execution);
+    launch(execution, machine, definition, input);
+    return execution;
+  }
+
+  /** The same definition entered at another state: what a redrive runs (one StateMachine per state, made once). */
+  const resumed = new Map<string, StateMachine>();
+  function machineFrom(machineArn: string, state: string): StateMachine {
+    const key = `${machineArn}|${state}`;
+    // The whole definition was validated once; entered elsewhere, its earlier states look unreachable to the validator.
+    if (!resumed.has(key)) resumed.set(key, new StateMachine({ ...machines.get(machineArn)!.definition, StartAt: state } as never, { validationOptions: { noValidate: true } }));
+    return resumed.get(key)!;
+  }
+
+  /** Runs the execution on a machine with an input, recording its history and outcome. */
+  function launch(execution: Execution, machine: StateMachine, definition: Definition, input: string): void {
+    const { executionArn, name } = execution;
     const run = machine.run(JSON.parse(input) as never, {
       overrides: { taskResourceLocalHandlers: taskHandlers(executionArn, definition) as never },
       context: { Task: { Token: TOKEN_PLACEHOLDER }, Execution: { Id: executionArn, Name: name } } as never,
@@ -279,7 +298,7 @@ export async function startStepFunctionsServer(options: {
         if (event.type === 'StateEntered' && state) record(execution, `${state.type}StateEntered`, { stateEnteredEventDetails: { name: state.name, input: JSON.stringify(state.input) } });
         else if (event.type === 'StateExited' && state) record(execution, `${state.type}StateExited`, { stateExitedEventDetails: { name: state.name, output: JSON.stringify(state.output ?? null) } });
         else if (event.type === 'StateCaught' && state) record(execution, 'TaskFailed', { taskFailedEventDetails: { name: state.name } });
-        else if (event.type === 'ExecutionStarted') record(execution, 'ExecutionStarted', { executionStartedEventDetails: { input } });
+        else if (event.type === 'ExecutionStarted' && !execution.redriveCount) record(execution, 'ExecutionStarted', { executionStartedEventDetails: { input } });
       }
     })();
     run.result.then(
@@ -299,12 +318,34 @@ export async function startStepFunctionsServer(options: {
         record(execution, 'ExecutionFailed', { executionFailedEventDetails: { error: root.name, cause: root.message } });
       },
     );
-    return execution;
+  }
+
+  /**
+   * RedriveExecution: a failed, timed-out or aborted execution goes on from the state
+   * that did not succeed (the last one entered), with the input that state had; the
+   * history and what succeeded before are kept (AWS's redrive).
+   */
+  function redrive(execution: Execution) {
+    if (execution.status === 'RUNNING' || execution.status === 'SUCCEEDED') {
+      throw new ApiError('ExecutionNotRedrivable', `Execution ${execution.executionArn} is ${execution.status} and cannot be redriven`);
+    }
+    const entered = [...execution.history].reverse().find((event) => event.type.endsWith('StateEntered'));
+    const details = entered?.stateEnteredEventDetails as { name: string; input: string } | undefined;
+    if (!details) throw new ApiError('ExecutionNotRedrivable', `Execution ${execution.executionArn} never entered a state`);
+    execution.status = 'RUNNING';
+    delete execution.stopDate;
+    delete execution.error;
+    delete execution.cause;
+    execution.redriveCount = (execution.redriveCount ?? 0) + 1;
+    record(execution, 'ExecutionRedriven', { executionRedrivenEventDetails: { redriveCount: execution.redriveCount } });
+    const { definition } = machines.get(execution.stateMachineArn)!;
+    launch(execution, machineFrom(execution.stateMachineArn, details.name), definition, details.input);
+    return { redriveDate: Date.now() / 1000 };
   }
 
   function describe(execution: Execution) {
-    const { history: _h, abort: _a, ...rest } = execution;
-    return rest;
+    const { history: _h, abort: _a, redriveCount, ...rest } = execution;
+    return { ...rest, redriveCount: redriveCount ?? 0 };
   }
 
   function findExecution(arn: unknown): Execution {
@@ -337,6 +378,7 @@ export async function startStepFunctionsServer(options: {
       return { executionArn: execution.executionArn, startDate: execution.startDate };
     },
     DescribeExecution: (body) => describe(findExecution(body.executionArn)),
+    RedriveExecution: (body) => redrive(findExecution(body.executionArn)),
     ListExecutions(body) {
       const filter = body.statusFilter as string | undefined;
       const all = [...executions.values()].filter((e) => (!filter || e.status === filter) && (!body.stateMachineArn || e.stateMachineArn === body.stateMachineArn)).reverse();

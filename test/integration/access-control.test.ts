@@ -54,6 +54,7 @@ const MATRIX: Record<string, Record<Principal, Expect>> = {
   'GET /ops/orders/{orderId}/timeline': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
   'GET /ops/stuck-orders': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
   'POST /ops/orders/{orderId}/cancel': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
+  'POST /ops/orders/{orderId}/retry': { none: 401, owner: 403, other: 403, warehouse: 403, ops: 'allow' },
   'GET /openapi.json': { none: 'allow', owner: 'allow', other: 'allow', warehouse: 'allow', ops: 'allow' },
   'GET /docs': { none: 'allow', owner: 'allow', other: 'allow', warehouse: 'allow', ops: 'allow' },
   'GET /docs/{asset}': { none: 'allow', owner: 'allow', other: 'allow', warehouse: 'allow', ops: 'allow' },

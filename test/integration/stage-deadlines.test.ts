@@ -1,7 +1,7 @@
 /** Picking and shipping deadlines: what happens when the warehouse or the carrier never answers. */
 import { describe, expect, it } from 'vitest';
 import { eventually, useLocalStack } from '../helpers/local-stack.js';
-import { getOrder, pay, placeOrder, product, stockOf, warehouse, waitForRefunded } from '../helpers/shop.js';
+import { getOrder, ops, pay, placeOrder, product, stockOf, warehouse, waitForRefunded, waitForStatus } from '../helpers/shop.js';
 
 const api = useLocalStack({ env: { PICKING_TIMEOUT_SECONDS: '2', SHIPPING_TIMEOUT_SECONDS: '1' }, visibilityTimeoutSeconds: 1 });
 
@@ -48,7 +48,7 @@ describe('stage deadlines', () => {
     expect(await stockOf(api, sku)).toEqual({ available: 20 - shipped, reserved: 0, sold: shipped });
   });
 
-  it('a carrier that cannot be booked by SHIPPING_TIMEOUT_SECONDS (after 3 retries) leaves the order PACKED and the execution failed for an operator', async () => {
+  it('a carrier that cannot be booked by SHIPPING_TIMEOUT_SECONDS (after 3 retries) leaves the order PACKED and the execution failed for an operator, whose retry resumes shipping', async () => {
     const sku = await product(api, 4);
     const { body } = await placeOrder(api, 'sam', [{ sku, quantity: 1 }]);
     await pay(api, 'sam', body.orderId);
@@ -60,14 +60,30 @@ describe('stage deadlines', () => {
         const found = api.stack.stepFunctions.executions.get(body.orderId);
         return found && found.status !== 'RUNNING' ? found : null;
       }, 30_000, 'the execution to stop');
-      expect(execution).toMatchObject({ status: 'FAILED', error: 'Shipping.Stuck' });
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'States.Timeout' });
       const order = await getOrder(api, 'sam', body.orderId);
       expect(order.status).toBe('PACKED');
       expect(order.shipment).toBeNull();
-      // Paid goods stay sold: an operator ships them by hand or refunds.
+      // Paid goods stay sold: an operator resumes the order once the carrier is back, or cancels it.
       expect(await stockOf(api, sku)).toEqual({ available: 3, reserved: 0, sold: 1 });
+      const stuck = await api.request('GET', '/ops/stuck-orders', { token: await ops(api) });
+      expect(stuck.body.items).toContainEqual(expect.objectContaining({ orderId: body.orderId, status: 'PACKED', problem: 'EXECUTION_FAILED', executionStatus: 'FAILED' }));
     } finally {
       api.stack.sandbox.carrierDown = false;
     }
+    // The operator's retry: the execution goes on from Shipping (RedriveExecution), not from the start.
+    const retry = await api.request('POST', `/ops/orders/${body.orderId}/retry`, { token: await ops(api) });
+    expect([retry.status, retry.body]).toEqual([202, { orderId: body.orderId, action: 'redriven' }]);
+    const shipped = await waitForStatus(api, 'sam', body.orderId, 'SHIPPED', 20_000);
+    expect(shipped.shipment).toMatchObject({ carrier: 'sandbox' });
+    const execution = api.stack.stepFunctions.executions.get(body.orderId)!;
+    expect(execution.status).toBe('RUNNING');
+    expect(execution.history.filter((e) => e.type === 'ExecutionRedriven')).toHaveLength(1);
+    // Payment and picking ran once: the redrive entered Shipping, not AwaitPayment again.
+    const entered = execution.history.filter((e) => e.type.endsWith('StateEntered')).map((e) => (e.stateEnteredEventDetails as { name: string }).name);
+    expect(entered.filter((name) => name === 'AwaitPayment')).toHaveLength(1);
+    expect(entered.filter((name) => name === 'Shipping').length).toBeGreaterThanOrEqual(2);
+    const again = await api.request('POST', `/ops/orders/${body.orderId}/retry`, { token: await ops(api) });
+    expect([again.status, again.body.code]).toEqual([409, 'INVALID_STATE']);
   });
 });
