@@ -236,7 +236,7 @@ describe('the CDK stack', () => {
         for (const index of fn.table?.indexes ?? []) expect(resources, fn.id).toContain(`/index/${index}`);
       }
       if (!fn.needs.includes('stateMachine')) expect(actionsOf('states:'), fn.id).toEqual([]);
-      const canStart = ['orders', 'ops', 'reconciler'].includes(fn.id);
+      const canStart = ['orders', 'ops', 'reconciler', 'orderOps'].includes(fn.id);
       expect(actionsOf('states:').includes('states:StartExecution'), fn.id).toBe(canStart);
       const readsSecrets = fn.needs.includes('paymentWebhookSecret') || fn.needs.includes('carrierWebhookSecret');
       expect(actionsOf('secretsmanager:').length > 0, fn.id).toBe(readsSecrets);
