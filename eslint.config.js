@@ -13,4 +13,9 @@ export default tseslint.config(
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
+  {
+    // The console renders the API's JSON as GET /openapi.json documents it (not yet typed from it).
+    files: ['console/src/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
 );

@@ -15,6 +15,7 @@ try {
     shortageResolution: context('shortageResolution'),
     // e.g. -c reportTimezone=Europe/Berlin; -c webhookRetrySchedule=5,30,120,600
     reportTimezone: context('reportTimezone'),
+    consoleDomainPrefix: context('consoleDomainPrefix'),
     webhookRetrySchedule: list(context('webhookRetrySchedule'))?.map(Number),
     // e.g. -c carrierRules='[{"postalCodePrefix":"85","carrier":"ems"}]'
     carrierRules: context('carrierRules') ? (JSON.parse(String(context('carrierRules'))) as never) : undefined,

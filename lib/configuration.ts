@@ -29,6 +29,8 @@ export interface DeploymentConfiguration {
   deadlines?: Record<string, number>;
   /** What a shortage report that names no resolution does: CANCEL_ORDER (default), SHIP_AVAILABLE or WAIT_FOR_RESTOCK. */
   shortageResolution?: string;
+  /** The Cognito Hosted UI domain prefix of the operators' console (globally unique per region; default orders-console-<account>). */
+  consoleDomainPrefix?: string;
   /** The IANA time zone whose days the reports count (default Asia/Shanghai). */
   reportTimezone?: string;
   /** Pauses between outbound webhook attempts, seconds (default API.md's, about 27 hours in all). */

@@ -25,6 +25,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
+import { ConsoleSite } from './console-site.js';
 import { configurationProblems, paymentRouting, realProviders, usesKuaidi100, type DeploymentConfiguration } from './configuration.js';
 import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, functionEnvironment, workflowActions, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, streamFunctions, stateMachine as machineSpec, returnStateMachine as returnMachineSpec, queuesOf, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
 
@@ -210,14 +211,16 @@ export class OrdersStack extends Stack {
         : { disableOAuth: true }),
     });
     const issuer = `https://cognito-idp.${this.region}.amazonaws.com/${userPool.userPoolId}`;
-    const authorizer: IHttpRouteAuthorizer = new HttpJwtAuthorizer('Cognito', issuer, { jwtAudience: [client.userPoolClientId] });
+    // The operators' console (S3 + CloudFront, Hosted UI sign-in with PKCE through its own app client).
+    const consoleSite = new ConsoleSite(this, 'Console', { userPool, domainPrefix: props.consoleDomainPrefix ?? `orders-console-${this.account}` });
+    const authorizer: IHttpRouteAuthorizer = new HttpJwtAuthorizer('Cognito', issuer, { jwtAudience: [client.userPoolClientId, consoleSite.client.userPoolClientId] });
 
     const api = new HttpApi(this, 'Api', {
       description: 'Orders API (see API.md)',
       createDefaultStage: false,
       // Browsers call the API with bearer tokens, never cookies: any configured origin may.
       corsPreflight: {
-        allowOrigins: props.corsOrigins?.length ? props.corsOrigins : ['*'],
+        allowOrigins: props.corsOrigins?.length ? [...props.corsOrigins, consoleSite.origin] : ['*'],
         allowMethods: [CorsHttpMethod.GET, CorsHttpMethod.POST, CorsHttpMethod.PUT, CorsHttpMethod.DELETE],
         allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
         exposeHeaders: ['location', 'idempotent-replayed', 'retry-after'],
@@ -379,7 +382,9 @@ export class OrdersStack extends Stack {
       new Rule(this, `${spec.id}Schedule`, { schedule: Schedule.rate(Duration.minutes(spec.everyMinutes)), targets: [new LambdaFunction(fn)] });
     }
 
+    consoleSite.publish(api.apiEndpoint);
     new CfnOutput(this, 'ApiUrl', { value: stage.url });
+    new CfnOutput(this, 'ConsoleUrl', { value: consoleSite.url });
     new CfnOutput(this, 'UserPoolId', { value: userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: client.userPoolClientId });
     new CfnOutput(this, 'StateMachineArn', { value: machine.stateMachineArn });

@@ -6,6 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { verifyBearer } from '../../functions/adapters/jwt.js';
 import type { HttpRoute, Throttle } from '../topology.js';
@@ -37,6 +39,8 @@ class TokenBucket {
     return true;
   }
 }
+
+const STATIC_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.json': 'application/json' };
 
 /** The gateway reads at most this much; the functions enforce API.md's 64 KiB. */
 const MAX_READ_BYTES = 1024 * 1024;
@@ -101,6 +105,8 @@ export interface GatewayOptions {
   throttling: { default: Throttle; routes: Record<string, Throttle> };
   issuer: LocalIssuer;
   sandbox: Sandbox;
+  /** Static sites served beside the API (the operators' console at /console/, as CloudFront serves it on AWS). */
+  sites?: { prefix: string; dir: string }[];
   /** Opens a payment's checkout page as its customer would (page-pay trades exist from then on). */
   openCheckout?: (paymentId: string) => Promise<void>;
   log: (line: string) => void;
@@ -196,6 +202,23 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
       }
     };
     const method = req.method;
+    if (method === 'GET') {
+      for (const site of options.sites ?? []) {
+        if (url.pathname === site.prefix.slice(0, -1)) return res.writeHead(302, { location: site.prefix }).end(), true;
+        if (!url.pathname.startsWith(site.prefix)) continue;
+        const file = url.pathname.slice(site.prefix.length) || 'index.html';
+        const type = STATIC_TYPES[extname(file)];
+        // Only the site's own files, by plain name: no traversal, nothing else on disk.
+        if (!type || !/^[\w.-]+$/.test(file)) return problem(res, 404, 'NOT_FOUND', 'Not found', `No file ${file}`), true;
+        try {
+          const content = await readFile(join(site.dir, file));
+          res.writeHead(200, { 'content-type': type, 'cache-control': 'no-cache' });
+          return res.end(content), true;
+        } catch {
+          return problem(res, 404, 'NOT_FOUND', 'Not found', `No file ${file}`), true;
+        }
+      }
+    }
     if (method === 'GET' && url.pathname === '/local/.well-known/jwks.json') return sendJson(res, 200, issuer.jwks), true;
     if (method === 'POST' && url.pathname === '/local/token') {
       const input = json();

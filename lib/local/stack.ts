@@ -5,7 +5,8 @@
  * topology as the CDK stack; the handlers reach every service through the AWS SDK,
  * pointed here by the standard AWS_ENDPOINT_URL_* variables.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { buildConsole } from '../console-build.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 import { deadlineVariables, functionEnvironment, httpFunctions, returnStateMachine, sandboxFunction, scheduledFunctions, type EnvironmentValues, type HttpFunction, stageQueues, stateMachine, streamFunctions, throttling } from '../topology.js';
@@ -294,9 +295,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Every function loaded before the stack says it is ready (a warm start, as after the
     // first request on AWS); a function that cannot load fails the start, with its error.
     await Promise.all(functions.map((fn) => fn.warm()));
+    // The operators' console, signing in with the local issuer.
+    const consoleDir = buildConsole({ mode: 'local', apiUrl: '' });
+    stoppers.push(() => rm(consoleDir, { recursive: true, force: true }));
     const gateway = await startGateway({
       port,
       routes,
+      sites: [{ prefix: '/console/', dir: consoleDir }],
       issuer,
       sandbox,
       log,

@@ -44,7 +44,8 @@ function synthesize(props: OrdersStackProps) {
   const assembly = app.synth();
   const template = JSON.parse(readFileSync(join(assembly.directory, assembly.getStackByName(stack.stackName).templateFile), 'utf8'));
   const functions = Object.entries(template.Resources as Record<string, { Type: string } & FunctionResource>).filter(
-    ([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Metadata?.['aws:asset:path'],
+    // Ours only: CDK's own custom-resource handlers (bucket deployment, auto-delete) are not built from this code.
+    ([id, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Metadata?.['aws:asset:path'] && !id.startsWith('Custom'),
   );
   return { directory: assembly.directory, functions };
 }

@@ -124,7 +124,10 @@ describe('the CDK stack', () => {
   });
 
   it('runs every function on Node 22, arm64, with tracing and source maps', () => {
-    const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => f.Properties.Runtime?.startsWith('nodejs'));
+    // Ours: not CDK's own custom-resource handlers (the console's upload and bucket clean-up).
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function'))
+      .filter(([id, f]) => f.Properties.Runtime?.startsWith('nodejs') && !id.startsWith('Custom'))
+      .map(([, f]) => f);
     expect(functions).toHaveLength(httpFunctions.length + stageQueues.length + scheduledFunctions.length + streamFunctions.length);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
@@ -168,7 +171,8 @@ describe('the CDK stack', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
       IdentitySource: ['$request.header.Authorization'],
-      JwtConfiguration: { Issuer: Match.anyValue(), Audience: [Match.anyValue()] },
+      // The web client and the operators' console.
+      JwtConfiguration: { Issuer: Match.anyValue(), Audience: [Match.anyValue(), Match.anyValue()] },
     });
     template.resourceCountIs('AWS::Cognito::UserPoolGroup', 2);
   });
@@ -276,7 +280,8 @@ describe('the CDK stack', () => {
     });
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const narrow = Template.fromStack(new OrdersStack(app, 'Narrow', { sandboxUrl: SANDBOX_URL, corsOrigins: ['https://shop.example.com'] }));
-    narrow.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://shop.example.com'] }) });
+    // The configured origins, and the operators' console's.
+    narrow.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://shop.example.com', Match.anyValue()] }) });
   });
 
   it('gives every stage queue at least six times its function timeout as visibility timeout', () => {
@@ -289,6 +294,18 @@ describe('the CDK stack', () => {
       const queue = queues[mapping.Properties.EventSourceArn['Fn::GetAtt'][0]]!;
       expect(queue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fn.Properties.Timeout);
     }
+  });
+
+  it('serves the operators’ console from a private bucket through CloudFront (OAC), signing in by code with PKCE', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', { PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true } });
+    template.resourceCountIs('AWS::CloudFront::OriginAccessControl', 1);
+    template.hasResourceProperties('AWS::CloudFront::Distribution', { DistributionConfig: Match.objectLike({ DefaultRootObject: 'console/index.html', Logging: Match.anyValue() }) });
+    const clients = Object.values(template.findResources('AWS::Cognito::UserPoolClient'));
+    const consoleClient = clients.find((c) => c.Properties.AllowedOAuthFlows?.includes('code'))!;
+    expect(consoleClient.Properties).toMatchObject({ AllowedOAuthFlows: ['code'], GenerateSecret: false });
+    expect(JSON.stringify(consoleClient.Properties.CallbackURLs)).toContain('/console/');
+    template.resourceCountIs('AWS::Cognito::UserPoolDomain', 1);
+    template.resourceCountIs('Custom::CDKBucketDeployment', 1);
   });
 
   it('offers no implicit flow and no placeholder callback URLs on the Cognito client', () => {
