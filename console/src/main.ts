@@ -66,6 +66,12 @@ function SignIn({ config, done }: { config: ConsoleConfig; done: () => void }) {
   </main>`;
 }
 
+/** The skip link moves focus to the content; the hash stays the page's route. */
+function skipToContent(event: Event) {
+  event.preventDefault();
+  document.getElementById('main')?.focus();
+}
+
 function App({ config }: { config: ConsoleConfig }) {
   const [user, setUser] = useState(signedIn());
   const hash = useHash();
@@ -73,7 +79,7 @@ function App({ config }: { config: ConsoleConfig }) {
   if (!user.groups.includes('ops')) return html`<main id="main"><p role="alert">${user.sub} is not an operator (group ops).</p></main>`;
   const current = PAGES.find((p) => hash.startsWith(p.path))?.path;
   return html`<div>
-    <a class="skip" href="#main">Skip to content</a>
+    <a class="skip" href="#main" onClick=${skipToContent}>Skip to content</a>
     <header>
       <nav aria-label="Console">
         <ul>${PAGES.map((p) => html`<li><a href=${p.path} aria-current=${p.path === current ? 'page' : undefined}>${p.title}</a></li>`)}</ul>

@@ -94,6 +94,26 @@ describe('the operators’ console', () => {
     }
   });
 
+  it('works by keyboard and fits a tablet', async () => {
+    await page.setViewportSize({ width: 768, height: 1024 });
+    await page.goto(`${api.url}/console/#/orders`);
+    // A fresh load: keyboard focus starts at the top of the page.
+    await page.reload();
+    await page.getByRole('heading', { name: 'Orders' }).waitFor();
+    // The first Tab reaches the skip link, which takes focus to the content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('[document.activeElement?.id, location.hash]')).toEqual(['main', '#/orders']);
+    // The filters are reached by keyboard, in order.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate("document.activeElement?.getAttribute('name')")).toBe('status');
+    // Nothing wider than the screen.
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    await shot('orders-tablet');
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
   it('redrives a dead letter', async () => {
     // A message that failed its stage: in the payment stage's DLQ, as after five failed receives.
     await api.stack.sqs.send(new SendMessageCommand({ QueueUrl: api.stack.queues.payment!.dlqUrl, MessageBody: JSON.stringify({ action: 'createPayment', orderId: `ord_${'0'.repeat(26)}`, taskToken: 'lost' }) }));
