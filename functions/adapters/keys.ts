@@ -11,6 +11,8 @@ export const keys = {
   eventSequence: (subject: string) => ({ pk: `EVENTSEQ#${subject}`, sk: 'SEQ' }),
   webhookEndpoint: (endpointId: string) => ({ pk: `ENDPOINT#${endpointId}`, sk: 'ENDPOINT' }),
   delivery: (endpointId: string, eventId: string) => ({ pk: `DELIVERY#${endpointId}#${eventId}`, sk: 'DELIVERY' }),
+  /** Where a long-running pass (the reconciler's) stopped, to go on from there next time. */
+  checkpoint: (name: string) => ({ pk: `CHECKPOINT#${name}`, sk: 'CHECKPOINT' }),
   /** One shard of one day's report counters. */
   report: (date: string, shard: number) => ({ pk: `REPORT#${date}#${shard}`, sk: 'REPORT' }),
   /** The deployable sandbox's own records (staging only). */

@@ -96,6 +96,21 @@ export async function listOpenPickTasks(limit: number, startKey?: Record<string,
 }
 
 /** Open (not final) orders created before `before`, oldest first, across all shards. */
+/** One page of one shard of the open-orders index, oldest first. */
+export async function openOrdersPage(shard: number, before: string, limit: number, startKey?: Record<string, unknown>): Promise<{ items: StoredOrder[]; lastKey?: Record<string, unknown> }> {
+  const out = await dynamo.send(
+    new QueryCommand({
+      TableName: TABLE,
+      IndexName: GSI3,
+      KeyConditionExpression: 'gsi3pk = :p AND gsi3sk < :before',
+      ExpressionAttributeValues: { ':p': `OPEN#${shard}`, ':before': before },
+      Limit: limit,
+      ExclusiveStartKey: startKey,
+    }),
+  );
+  return { items: (out.Items ?? []).map(toOrder), lastKey: out.LastEvaluatedKey };
+}
+
 export async function listOpenOrders(before: string, limitPerShard = 100): Promise<StoredOrder[]> {
   const shards = await Promise.all(
     Array.from({ length: OPEN_ORDER_SHARDS }, (_, shard) =>

@@ -10,7 +10,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { deadlines } from '../core/config.js';
 import { FINAL_STATUSES, type OrderStatus } from '../core/order.js';
-import { listOpenOrders, updateWhile, type StoredOrder } from '../adapters/orders.js';
+import { openOrdersPage, updateWhile, type StoredOrder } from '../adapters/orders.js';
+import { OPEN_ORDER_SHARDS } from '../adapters/keys.js';
+import { getCheckpoint, saveCheckpoint } from '../adapters/checkpoints.js';
 import { carriersFromEnv, type Carriers } from '../adapters/carriers/registry.js';
 import type { CarrierName } from '../core/carriers.js';
 import { describeOrderWorkflow, startOrderWorkflow } from '../adapters/workflow.js';
@@ -24,26 +26,79 @@ const DEADLINES = deadlines();
 
 export interface ReconcileReport {
   checked: number;
+  /** Whether this run finished its pass over every open order (else the next run goes on from where it stopped). */
+  complete: boolean;
   repaired: { orderId: string; action: 'started-missing-execution' | 'completed-owed-refunds' | 'applied-unnotified-payment' | 'resubscribed-tracking' }[];
   stranded: { orderId: string; status: OrderStatus; problem: string }[];
   returns?: { expired: string[]; refunded: string[] };
 }
 
-export async function reconcile(
-  now = new Date(),
-  graceSeconds = Number(process.env.RECONCILE_GRACE_SECONDS ?? 60),
-  querySeconds = Number(process.env.RECONCILE_PAYMENT_QUERY_SECONDS ?? 300),
-): Promise<ReconcileReport> {
+/** Where the pass over the open-order index stopped: the shard and the key to start after. */
+interface Position {
+  shard: number;
+  startKey?: Record<string, unknown>;
+}
+const CHECKPOINT = 'reconciler';
+
+/** Runs `work` on every item, at most `concurrency` at once. */
+async function pooled<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
+}
+
+export interface ReconcileOptions {
+  graceSeconds?: number;
+  querySeconds?: number;
+  /** Stop taking new pages after this long (the function has 15 s); the next run goes on from there. */
+  budgetSeconds?: number;
+  pageSize?: number;
+  concurrency?: number;
+}
+
+/**
+ * Every open order, page by page through each shard of the open-order index, a page's
+ * orders checked side by side (bounded), until the pass is done or the time budget is
+ * spent; then where it stopped is saved, and the next run (five minutes on) goes on
+ * from there, so no open order goes unchecked however many there are.
+ */
+export async function reconcile(now = new Date(), options: ReconcileOptions = {}): Promise<ReconcileReport> {
+  const graceSeconds = options.graceSeconds ?? Number(process.env.RECONCILE_GRACE_SECONDS ?? 60);
+  const querySeconds = options.querySeconds ?? Number(process.env.RECONCILE_PAYMENT_QUERY_SECONDS ?? 300);
+  const budgetMs = (options.budgetSeconds ?? Number(process.env.RECONCILE_BUDGET_SECONDS ?? 10)) * 1000;
+  const pageSize = options.pageSize ?? Number(process.env.RECONCILE_PAGE_SIZE ?? 100);
+  const concurrency = options.concurrency ?? 8;
+  const started = Date.now();
   // Younger orders may still be inside their create request: leave them be.
   const before = new Date(now.getTime() - graceSeconds * 1000).toISOString();
-  const orders = await listOpenOrders(before);
-  const report: ReconcileReport = { checked: orders.length, repaired: [], stranded: [] };
+  const report: ReconcileReport = { checked: 0, complete: false, repaired: [], stranded: [] };
   const resendBefore = new Date(now.getTime() - querySeconds * 1000).toISOString();
   let carriers: Carriers | undefined;
   let providers: PaymentProviders | undefined;
   const payments = () => (providers ??= paymentProvidersFromEnv());
 
-  for (const order of orders) {
+  let position: Position | null = (await getCheckpoint<Position>(CHECKPOINT)) ?? { shard: 0 };
+  while (position) {
+    const page = await openOrdersPage(position.shard, before, pageSize, position.startKey);
+    await pooled(page.items, concurrency, async (order) => {
+      // One order that cannot be checked is reported; the pass goes on.
+      try {
+        await reconcileOrder(order);
+      } catch (error) {
+        report.stranded.push({ orderId: order.orderId, status: order.status, problem: `could not be checked: ${(error as Error).message}` });
+      }
+    });
+    report.checked += page.items.length;
+    position = page.lastKey ? { shard: position.shard, startKey: page.lastKey } : position.shard + 1 < OPEN_ORDER_SHARDS ? { shard: position.shard + 1 } : null;
+    if (position && Date.now() - started >= budgetMs) break;
+  }
+  report.complete = position === null;
+  await saveCheckpoint(CHECKPOINT, position);
+
+  async function reconcileOrder(order: StoredOrder): Promise<void> {
     if (FINAL_STATUSES.includes(order.status)) {
       // A final order is still in the index only while a refund is pending: carry it
       // out, or ask again (same idempotency key) about one the provider left processing.
@@ -55,7 +110,7 @@ export async function reconcile(
           report.stranded.push({ orderId: order.orderId, status: order.status, problem: `refund owed, provider refused or failed: ${(error as Error).message}` });
         }
       }
-      continue;
+      return;
     }
     const execution = await describeOrderWorkflow(order.orderId);
     if (!execution) {

@@ -181,6 +181,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       'POWERTOOLS_LOG_LEVEL',
       'RECONCILE_GRACE_SECONDS',
       'RECONCILE_PAYMENT_QUERY_SECONDS',
+      'RECONCILE_BUDGET_SECONDS',
+      'RECONCILE_PAGE_SIZE',
       'KUAIDI100_RESUBSCRIBE_SECONDS',
       'SHORTAGE_RESOLUTION',
       'REPORT_TIMEZONE',
