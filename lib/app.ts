@@ -16,6 +16,8 @@ try {
     // e.g. -c reportTimezone=Europe/Berlin; -c webhookRetrySchedule=5,30,120,600
     reportTimezone: context('reportTimezone'),
     consoleDomainPrefix: context('consoleDomainPrefix'),
+    // e.g. -c ordersPerSecond=3000 (the API's throttling, sized from the peak order rate)
+    ordersPerSecond: context('ordersPerSecond') ? Number(context('ordersPerSecond')) : undefined,
     webhookRetrySchedule: list(context('webhookRetrySchedule'))?.map(Number),
     // e.g. -c carrierRules='[{"postalCodePrefix":"85","carrier":"ems"}]'
     carrierRules: context('carrierRules') ? (JSON.parse(String(context('carrierRules'))) as never) : undefined,

@@ -31,6 +31,8 @@ export interface DeploymentConfiguration {
   shortageResolution?: string;
   /** The Cognito Hosted UI domain prefix of the operators' console (globally unique per region; default orders-console-<account>). */
   consoleDomainPrefix?: string;
+  /** The peak orders per second the API's throttling is sized for (default 1,200: a million a day with a peak hour at 100 times the average). */
+  ordersPerSecond?: number;
   /** The IANA time zone whose days the reports count (default Asia/Shanghai). */
   reportTimezone?: string;
   /** Pauses between outbound webhook attempts, seconds (default API.md's, about 27 hours in all). */
@@ -96,6 +98,9 @@ export function configurationProblems(config: DeploymentConfiguration): string[]
     } catch {
       problems.push(`reportTimezone "${config.reportTimezone}" is not an IANA time zone (e.g. Asia/Shanghai)`);
     }
+  }
+  if (config.ordersPerSecond !== undefined && (!Number.isInteger(config.ordersPerSecond) || config.ordersPerSecond < 1 || config.ordersPerSecond > 5000)) {
+    problems.push(`ordersPerSecond must be a whole number from 1 to 5000 (API Gateway's default account quota is 10,000 requests a second), got ${config.ordersPerSecond}`);
   }
   if (config.webhookRetrySchedule && (!config.webhookRetrySchedule.length || config.webhookRetrySchedule.some((s) => !Number.isInteger(s) || s < 0))) {
     problems.push(`webhookRetrySchedule must be whole seconds separated by commas, got ${config.webhookRetrySchedule.join(',')}`);

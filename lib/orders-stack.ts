@@ -27,7 +27,7 @@ import { CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineTy
 import type { Construct, IConstruct } from 'constructs';
 import { ConsoleSite } from './console-site.js';
 import { configurationProblems, paymentRouting, realProviders, usesKuaidi100, type DeploymentConfiguration } from './configuration.js';
-import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, functionEnvironment, workflowActions, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, streamFunctions, stateMachine as machineSpec, returnStateMachine as returnMachineSpec, queuesOf, table as tableSpec, throttling, type HttpFunction, type TableAccess } from './topology.js';
+import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, functionEnvironment, workflowActions, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, streamFunctions, stateMachine as machineSpec, returnStateMachine as returnMachineSpec, queuesOf, table as tableSpec, throttlingFor, DEFAULT_ORDERS_PER_SECOND, type HttpFunction, type TableAccess } from './topology.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
@@ -298,6 +298,7 @@ export class OrdersStack extends Stack {
       if (needs.includes('carrier')) kuaidi100Secret?.grantRead(fn);
     };
 
+    const throttling = throttlingFor(props.ordersPerSecond ?? DEFAULT_ORDERS_PER_SECOND);
     const stage = new HttpStage(this, 'DefaultStage', {
       httpApi: api,
       stageName: '$default',

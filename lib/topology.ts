@@ -344,14 +344,26 @@ export interface Throttle {
   rateLimit: number;
   burstLimit: number;
 }
-export const throttling: { default: Throttle; routes: Record<string, Throttle> } = {
-  default: { rateLimit: 500, burstLimit: 1000 },
-  routes: {
-    'POST /orders': { rateLimit: 100, burstLimit: 200 },
-    'PUT /products/{sku}': { rateLimit: 10, burstLimit: 20 },
-    'POST /products/{sku}/restock': { rateLimit: 10, burstLimit: 20 },
-    'POST /webhooks/payments/{provider}': { rateLimit: 200, burstLimit: 400 },
-    'POST /webhooks/carriers/{carrier}': { rateLimit: 200, burstLimit: 400 },
-    'POST /ops/reconcile': { rateLimit: 1, burstLimit: 2 },
-  },
-};
+/**
+ * Sized for the mission's peak: a million orders a day is about 12 a second on average,
+ * and a peak hour at 100 times that is about 1,200 orders a second. Each order brings
+ * about one payment notification and a few carrier pushes; bursts allow twice the rate.
+ * `-c ordersPerSecond=N` on AWS sizes them all from N (API Gateway's account quota,
+ * 10,000 requests a second by default, bounds the sum).
+ */
+export function throttlingFor(ordersPerSecond: number): { default: Throttle; routes: Record<string, Throttle> } {
+  const per = (rate: number) => ({ rateLimit: Math.ceil(rate), burstLimit: Math.ceil(rate * 2) });
+  return {
+    default: per(ordersPerSecond * 2),
+    routes: {
+      'POST /orders': per(ordersPerSecond),
+      'PUT /products/{sku}': { rateLimit: 10, burstLimit: 20 },
+      'POST /products/{sku}/restock': { rateLimit: 10, burstLimit: 20 },
+      'POST /webhooks/payments/{provider}': per(ordersPerSecond * 1.5),
+      'POST /webhooks/carriers/{carrier}': per(ordersPerSecond * 3),
+      'POST /ops/reconcile': { rateLimit: 1, burstLimit: 2 },
+    },
+  };
+}
+export const DEFAULT_ORDERS_PER_SECOND = 1200;
+export const throttling = throttlingFor(DEFAULT_ORDERS_PER_SECOND);

@@ -8,7 +8,8 @@ import { FINAL_STATUSES, type OrderStatus } from '../core/order.js';
 import { deadlines } from '../core/config.js';
 import { listActions } from '../adapters/audit.js';
 import { getDelivery, listEndpoints, listSubjectEvents } from '../adapters/events.js';
-import { listOpenOrders, type StoredOrder } from '../adapters/orders.js';
+import { openOrdersPage, type StoredOrder } from '../adapters/orders.js';
+import { OPEN_ORDER_SHARDS } from '../adapters/keys.js';
 import { listReturnsOfOrder } from '../adapters/returns.js';
 import { describeOrderWorkflow, orderWorkflowHistory, redriveOrderWorkflow, startOrderWorkflow } from '../adapters/workflow.js';
 import { getOrder } from '../adapters/orders.js';
@@ -94,10 +95,22 @@ function overdueAfterSeconds(order: StoredOrder): number | null {
   return limits[order.status] ?? null;
 }
 
+/** Every open order, shard by shard, page by page (oldest first within a shard). */
+async function* everyOpenOrder(before: string): AsyncGenerator<StoredOrder> {
+  for (let shard = 0; shard < OPEN_ORDER_SHARDS; shard++) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await openOrdersPage(shard, before, 100, startKey);
+      yield* page.items;
+      startKey = page.lastKey;
+    } while (startKey);
+  }
+}
+
 export async function stuckOrders(now = new Date(), graceSeconds = Number(process.env.RECONCILE_GRACE_SECONDS ?? 60)): Promise<StuckOrder[]> {
-  const orders = (await listOpenOrders(now.toISOString())).filter((order) => !FINAL_STATUSES.includes(order.status));
   const stuck: StuckOrder[] = [];
-  for (const order of orders) {
+  for await (const order of everyOpenOrder(now.toISOString())) {
+    if (FINAL_STATUSES.includes(order.status)) continue;
     const since = order.history.at(-1)?.at ?? order.createdAt;
     const execution = await describeOrderWorkflow(order.orderId);
     const base = { orderId: order.orderId, status: order.status, since, executionStatus: execution?.status ?? null };

@@ -35,6 +35,17 @@ describe('the CDK stack', () => {
     expect(synth({ sandboxUrl: SANDBOX_URL, deadlines: { PAYMENT_TIMEOUT_SECONDS: 0 } })).toThrow(/PAYMENT_TIMEOUT_SECONDS must be a whole number/);
     expect(synth({ sandboxUrl: SANDBOX_URL, reportTimezone: 'Mars/Olympus' })).toThrow(/reportTimezone "Mars\/Olympus" is not an IANA time zone/);
     expect(synth({ sandboxUrl: SANDBOX_URL, webhookRetrySchedule: [5, -1] })).toThrow(/webhookRetrySchedule must be whole seconds/);
+    expect(synth({ sandboxUrl: SANDBOX_URL, ordersPerSecond: 0 })).toThrow(/ordersPerSecond must be a whole number/);
+  });
+
+  it('sizes the API throttling from the peak order rate (-c ordersPerSecond)', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const sized = Template.fromStack(new OrdersStack(app, 'Sized', { sandbox: true, ordersPerSecond: 3000 }));
+    const [stage] = Object.values(sized.findResources('AWS::ApiGatewayV2::Stage'));
+    expect(stage!.Properties.RouteSettings['POST /orders']).toEqual({ ThrottlingRateLimit: 3000, ThrottlingBurstLimit: 6000 });
+    expect(stage!.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: 6000, ThrottlingBurstLimit: 12000 });
+    // By default: the mission's peak, 1,200 orders a second.
+    expect(throttling.routes['POST /orders']).toEqual({ rateLimit: 1200, burstLimit: 2400 });
   });
 
   it('passes the report time zone and the webhook schedule to the functions that use them', () => {
