@@ -266,8 +266,10 @@ export async function runModel(stack: LocalStack, options: { orders: number; see
     const payPlan = r.weighted(PAYMENT_PLANS);
     const pickPlan = r.weighted(PICK_PLANS);
     const cancelAt = r.chance(0.22) ? r.int(0, 6000) : null;
+    // An operator's cancel may also catch the order PACKED (OPS_CANCELLED).
+    const cancelledByOps = cancelAt !== null && r.chance(0.4);
     const confirmAfterShip = r.chance(0.3) ? r.int(0, 1500) : null;
-    script.push(`pay:${payPlan}`, `pick:${pickPlan}`, ...(cancelAt !== null ? [`cancel@${cancelAt}ms`] : []), ...(confirmAfterShip !== null ? [`confirm+${confirmAfterShip}ms`] : []));
+    script.push(`pay:${payPlan}`, `pick:${pickPlan}`, ...(cancelAt !== null ? [`${cancelledByOps ? 'opscancel' : 'cancel'}@${cancelAt}ms`] : []), ...(confirmAfterShip !== null ? [`confirm+${confirmAfterShip}ms`] : []));
 
     const notify = (paymentId: string, outcome: 'succeed' | 'fail', webhookId?: string) =>
       // Each provider's own success answer (WeChat Pay's is 204); WeChat Pay sends nothing for a failure (0).
@@ -339,7 +341,10 @@ export async function runModel(stack: LocalStack, options: { orders: number; see
     const canceller = async () => {
       if (cancelAt === null) return;
       await sleep(cancelAt);
-      const cancel = () => act(`cancel ${orderId}`, [202, 409], () => client.request('POST', `/orders/${orderId}/cancel`, { token }));
+      const cancel = () =>
+        cancelledByOps
+          ? act(`ops cancel ${orderId}`, [202, 409], () => client.request('POST', `/ops/orders/${orderId}/cancel`, { token: ops, body: {} }))
+          : act(`cancel ${orderId}`, [202, 409], () => client.request('POST', `/orders/${orderId}/cancel`, { token }));
       await Promise.all(r.chance(0.3) ? [cancel(), cancel()] : [cancel()]);
     };
 
