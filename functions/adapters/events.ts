@@ -12,6 +12,7 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateComma
 import type { EventDraft, EventType } from '../core/events.js';
 import { dynamo } from './aws-clients.js';
 import { cancellationReasons } from './orders.js';
+import { batchGetAll } from './batch-get.js';
 import { deliveriesByStatusPartition, endpointDeliveriesPartition, GSI1, GSI2, keys, subjectEventsPartition, tableName, webhookEndpointsPartition } from './keys.js';
 
 const TABLE = tableName();
@@ -282,6 +283,11 @@ export async function createDelivery(endpointId: string, event: Pick<StoredEvent
 export async function getDelivery(endpointId: string, eventId: string): Promise<Delivery | null> {
   const { Item } = await dynamo.send(new GetCommand({ TableName: TABLE, Key: keys.delivery(endpointId, eventId), ConsistentRead: true }));
   return Item ? toDelivery(Item) : null;
+}
+
+/** Many deliveries at once (the timeline's events × endpoints); those that do not exist are absent. */
+export async function getDeliveries(pairs: readonly { endpointId: string; eventId: string }[]): Promise<Delivery[]> {
+  return (await batchGetAll(pairs.map((p) => keys.delivery(p.endpointId, p.eventId)))).map(toDelivery);
 }
 
 /**

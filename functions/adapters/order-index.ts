@@ -8,7 +8,8 @@
  * the orders already have (GSI1). Days and shards keep any one partition cool; a page
  * is the newest-first merge of a day's shards, then the day before.
  */
-import { BatchGetCommand, BatchWriteCommand, QueryCommand, type BatchGetCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from './batch-get.js';
 import type { Order } from '../core/order.js';
 import { dynamo } from './aws-clients.js';
 import { customerPartition, GSI1, keys, shardOf, tableName } from './keys.js';
@@ -34,9 +35,11 @@ function entriesOf(order: Pick<Order, 'createdAt' | 'orderId' | 'status' | 'item
  * redelivered record leaves the same entries.
  */
 export async function reindexOrder(before: Order | undefined, after: Order): Promise<void> {
+  const id = (e: { pk: string; sk: string }) => `${e.pk}|${e.sk}`;
   const wanted = entriesOf(after);
-  const stale = before ? entriesOf(before).filter((old) => !wanted.some((e) => e.pk === old.pk && e.sk === old.sk)) : [];
-  const fresh = before ? wanted.filter((e) => !entriesOf(before).some((old) => old.pk === e.pk && old.sk === e.sk)) : wanted;
+  const had = before ? entriesOf(before) : [];
+  const stale = had.filter((old) => !wanted.some((e) => id(e) === id(old)));
+  const fresh = wanted.filter((e) => !had.some((old) => id(old) === id(e)));
   const requests = [
     ...stale.map((key) => ({ DeleteRequest: { Key: key } })),
     ...fresh.map((key) => ({ PutRequest: { Item: { ...key, type: 'orderIndex', orderId: after.orderId } } })),
@@ -128,15 +131,7 @@ async function* customerOrders(search: OrderSearch): AsyncGenerator<StoredOrder>
 }
 
 async function getOrders(orderIds: string[]): Promise<StoredOrder[]> {
-  const found = new Map<string, StoredOrder>();
-  let pending: Record<string, string>[] | undefined = orderIds.map((id) => keys.order(id));
-  for (let attempt = 0; pending?.length; attempt++) {
-    if (attempt >= 8) throw new Error('BatchGetItem left orders unprocessed after retries');
-    if (attempt) await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
-    const out: BatchGetCommandOutput = await dynamo.send(new BatchGetCommand({ RequestItems: { [TABLE]: { Keys: pending } } }));
-    for (const item of out.Responses?.[TABLE] ?? []) found.set(item.orderId as string, toOrder(item));
-    pending = out.UnprocessedKeys?.[TABLE]?.Keys as Record<string, string>[] | undefined;
-  }
+  const found = new Map((await batchGetAll(orderIds.map((id) => keys.order(id)))).map((item) => [item.orderId as string, toOrder(item)]));
   return orderIds.map((id) => found.get(id)).filter((order): order is StoredOrder => order !== undefined);
 }
 

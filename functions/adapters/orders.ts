@@ -8,7 +8,7 @@ import {
   TransactionCanceledException,
   type CancellationReason as DynamoCancellationReason,
 } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { dynamo } from './aws-clients.js';
 import { customerPartition, GSI1, GSI2, GSI3, OPEN_ORDER_SHARDS, STORAGE_ATTRIBUTES, keys, openOrderPartition, openPickTasksPartition, backorderedPartition, tableName } from './keys.js';
@@ -95,37 +95,33 @@ export async function listOpenPickTasks(limit: number, startKey?: Record<string,
   return { items: (out.Items ?? []).map(toOrder), lastKey: out.LastEvaluatedKey };
 }
 
-/** Open (not final) orders created before `before`, oldest first, across all shards. */
-/** One page of one shard of the open-orders index, oldest first. */
-export async function openOrdersPage(shard: number, before: string, limit: number, startKey?: Record<string, unknown>): Promise<{ items: StoredOrder[]; lastKey?: Record<string, unknown> }> {
-  const out = await dynamo.send(
-    new QueryCommand({
-      TableName: TABLE,
-      IndexName: GSI3,
-      KeyConditionExpression: 'gsi3pk = :p AND gsi3sk < :before',
-      ExpressionAttributeValues: { ':p': `OPEN#${shard}`, ':before': before },
-      Limit: limit,
-      ExclusiveStartKey: startKey,
-    }),
-  );
-  return { items: (out.Items ?? []).map(toOrder), lastKey: out.LastEvaluatedKey };
+/** Where a walk through the open-order index is: a shard and the key to start after. */
+export interface OpenOrdersPosition {
+  shard: number;
+  startKey?: Record<string, unknown>;
 }
 
-export async function listOpenOrders(before: string, limitPerShard = 100): Promise<StoredOrder[]> {
-  const shards = await Promise.all(
-    Array.from({ length: OPEN_ORDER_SHARDS }, (_, shard) =>
-      dynamo.send(
-        new QueryCommand({
-          TableName: TABLE,
-          IndexName: GSI3,
-          KeyConditionExpression: 'gsi3pk = :p AND gsi3sk < :before',
-          ExpressionAttributeValues: { ':p': `OPEN#${shard}`, ':before': before },
-          Limit: limitPerShard,
-        }),
-      ),
-    ),
-  );
-  return shards.flatMap((out) => (out.Items ?? []).map(toOrder)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+/**
+ * Every page of the open-order index (orders not final, created before `before`), shard
+ * after shard, oldest first within a shard, from a position; each page with the position
+ * after it (null after the last).
+ */
+export async function* openOrderPages(before: string, pageSize: number, from: OpenOrdersPosition = { shard: 0 }): AsyncGenerator<{ items: StoredOrder[]; next: OpenOrdersPosition | null }> {
+  let position: OpenOrdersPosition | null = from;
+  while (position) {
+    const out: QueryCommandOutput = await dynamo.send(
+      new QueryCommand({
+        TableName: TABLE,
+        IndexName: GSI3,
+        KeyConditionExpression: 'gsi3pk = :p AND gsi3sk < :before',
+        ExpressionAttributeValues: { ':p': `OPEN#${position.shard}`, ':before': before },
+        Limit: pageSize,
+        ExclusiveStartKey: position.startKey,
+      }),
+    );
+    position = out.LastEvaluatedKey ? { shard: position.shard, startKey: out.LastEvaluatedKey } : position.shard + 1 < OPEN_ORDER_SHARDS ? { shard: position.shard + 1 } : null;
+    yield { items: (out.Items ?? []).map(toOrder), next: position };
+  }
 }
 
 export type { StockLine, StockMove } from '../core/decisions.js';

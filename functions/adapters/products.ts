@@ -2,7 +2,8 @@
  * Products and their stock counters. Every stock change is a conditional write, so
  * no interleaving of requests can take `available`, `reserved` or `sold` below zero.
  */
-import { BatchGetCommand, type BatchGetCommandOutput, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { batchGetAll } from './batch-get.js';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamo } from './aws-clients.js';
 import { GSI1, keys, productsPartition, tableName } from './keys.js';
@@ -35,21 +36,8 @@ export async function getProduct(sku: string): Promise<Product | null> {
 
 /** Reads many products at once (consistent), keyed by SKU; missing SKUs are absent. */
 export async function getProducts(skus: readonly string[]): Promise<Map<string, Product>> {
-  const found = new Map<string, Product>();
-  for (let i = 0; i < skus.length; i += 100) {
-    let request: Record<string, { Keys: Record<string, string>[]; ConsistentRead: boolean }> | undefined = {
-      [TABLE]: { Keys: skus.slice(i, i + 100).map(keys.product), ConsistentRead: true },
-    };
-    for (let attempt = 0; request && attempt < 8; attempt++) {
-      const out: BatchGetCommandOutput = await dynamo.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of out.Responses?.[TABLE] ?? []) found.set(item.sku as string, toProduct(item));
-      const unprocessed: { Keys?: Record<string, unknown>[] } | undefined = out.UnprocessedKeys?.[TABLE];
-      request = unprocessed?.Keys?.length ? { [TABLE]: unprocessed as { Keys: Record<string, string>[]; ConsistentRead: boolean } } : undefined;
-      if (request) await new Promise((r) => setTimeout(r, 20 * 2 ** attempt));
-    }
-    if (request) throw new Error('BatchGetItem left keys unprocessed after retries');
-  }
-  return found;
+  const items = await batchGetAll(skus.map(keys.product), { consistent: true });
+  return new Map(items.map((item) => [item.sku as string, toProduct(item)]));
 }
 
 export async function listProducts(limit: number, startKey?: Record<string, unknown>) {

@@ -22,7 +22,9 @@ export function urlRulesFromEnv(): UrlRules {
 
 export class UnsafeAddressError extends Error {}
 
-/** Every address the name resolves to must be allowed. */
+/** Every address the name resolves to must be allowed: the first that is not, if any. */
+const forbiddenAmong = (addresses: LookupAddress[]) => addresses.find((a) => isForbiddenAddress(a.address));
+
 async function resolveAll(host: string): Promise<LookupAddress[]> {
   return new Promise((resolve, reject) => dnsLookup(host, { all: true }, (error, addresses) => (error ? reject(error) : resolve(addresses))));
 }
@@ -40,7 +42,7 @@ export async function endpointUrlProblem(raw: string, rules: UrlRules): Promise<
   } catch {
     return `names a host that does not resolve (${host})`;
   }
-  const bad = addresses.find((a) => isForbiddenAddress(a.address));
+  const bad = forbiddenAmong(addresses);
   return bad ? `resolves to a forbidden address (${bad.address})` : null;
 }
 
@@ -48,7 +50,7 @@ export async function endpointUrlProblem(raw: string, rules: UrlRules): Promise<
 export const guardedLookup: LookupFunction = (hostname, options, callback) => {
   dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
     if (error) return callback(error, '', 0);
-    const bad = addresses.find((a) => isForbiddenAddress(a.address));
+    const bad = forbiddenAmong(addresses);
     if (bad) return callback(new UnsafeAddressError(`${hostname} resolves to a forbidden address (${bad.address})`), '', 0);
     if (options.all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
     callback(null, addresses[0]!.address, addresses[0]!.family);

@@ -7,11 +7,11 @@
 import { FINAL_STATUSES, type OrderStatus } from '../core/order.js';
 import { deadlines } from '../core/config.js';
 import { listActions } from '../adapters/audit.js';
-import { getDelivery, listEndpoints, listSubjectEvents } from '../adapters/events.js';
-import { openOrdersPage, type StoredOrder } from '../adapters/orders.js';
-import { OPEN_ORDER_SHARDS } from '../adapters/keys.js';
+import { getDeliveries, listEndpoints, listSubjectEvents } from '../adapters/events.js';
+import { openOrderPages, type StoredOrder } from '../adapters/orders.js';
+import { startMissingExecution } from './reconcile.js';
 import { listReturnsOfOrder } from '../adapters/returns.js';
-import { describeOrderWorkflow, orderWorkflowHistory, redriveOrderWorkflow, startOrderWorkflow } from '../adapters/workflow.js';
+import { describeOrderWorkflow, orderWorkflowHistory, redriveOrderWorkflow } from '../adapters/workflow.js';
 import { getOrder } from '../adapters/orders.js';
 import { DomainError } from '../core/errors.js';
 
@@ -60,16 +60,15 @@ export async function orderTimeline(order: StoredOrder): Promise<TimelineItem[]>
     for (const entry of ret.history) add(entry.at, entry.status === 'REQUESTED' ? 'customer' : 'order', `return.${entry.status.toLowerCase()}`, { returnId: ret.returnId, units: ret.items.reduce((n, line) => n + line.quantity, 0) });
   }
   for (const action of actions) add(action.at, action.roles.includes('ops') ? 'ops' : 'warehouse', action.action, { sub: action.actor, status: action.status, ...(action.refs ? { refs: action.refs } : {}) });
-  await Promise.all(
-    events.map(async (event) => {
-      const deliveries = (await Promise.all(endpoints.map((endpoint) => getDelivery(endpoint.endpointId, event.eventId)))).filter((d) => d !== null);
-      add(event.createdAt, 'event', event.type, {
-        eventId: event.eventId,
-        sequence: event.sequence,
-        deliveries: deliveries.map((d) => ({ endpointId: d.endpointId, status: d.status, attempts: d.attempts, lastResponseStatus: d.lastResponseStatus })),
-      });
-    }),
-  );
+  // Every event's deliveries in one batch read.
+  const deliveries = await getDeliveries(events.flatMap((event) => endpoints.map((endpoint) => ({ endpointId: endpoint.endpointId, eventId: event.eventId }))));
+  for (const event of events) {
+    add(event.createdAt, 'event', event.type, {
+      eventId: event.eventId,
+      sequence: event.sequence,
+      deliveries: deliveries.filter((d) => d.eventId === event.eventId).map((d) => ({ endpointId: d.endpointId, status: d.status, attempts: d.attempts, lastResponseStatus: d.lastResponseStatus })),
+    });
+  }
   return items.sort((a, b) => a.at.localeCompare(b.at));
 }
 
@@ -95,31 +94,20 @@ function overdueAfterSeconds(order: StoredOrder): number | null {
   return limits[order.status] ?? null;
 }
 
-/** Every open order, shard by shard, page by page (oldest first within a shard). */
-async function* everyOpenOrder(before: string): AsyncGenerator<StoredOrder> {
-  for (let shard = 0; shard < OPEN_ORDER_SHARDS; shard++) {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await openOrdersPage(shard, before, 100, startKey);
-      yield* page.items;
-      startKey = page.lastKey;
-    } while (startKey);
-  }
-}
-
 export async function stuckOrders(now = new Date(), graceSeconds = Number(process.env.RECONCILE_GRACE_SECONDS ?? 60)): Promise<StuckOrder[]> {
   const stuck: StuckOrder[] = [];
-  for await (const order of everyOpenOrder(now.toISOString())) {
-    if (FINAL_STATUSES.includes(order.status)) continue;
-    const since = order.history.at(-1)?.at ?? order.createdAt;
-    const execution = await describeOrderWorkflow(order.orderId);
-    const base = { orderId: order.orderId, status: order.status, since, executionStatus: execution?.status ?? null };
-    // Younger orders may still be inside their create request.
-    if (!execution && Date.parse(order.createdAt) + graceSeconds * 1000 < now.getTime()) stuck.push({ ...base, problem: 'NO_EXECUTION' });
-    else if (execution && execution.status !== 'RUNNING') stuck.push({ ...base, problem: 'EXECUTION_FAILED' });
-    else if (execution) {
-      const deadline = order.status === 'PENDING_PAYMENT' ? Date.parse(order.paymentDeadline) : Date.parse(since) + (overdueAfterSeconds(order) ?? Infinity) * 1000;
-      if (deadline + graceSeconds * 1000 < now.getTime()) stuck.push({ ...base, problem: 'OVERDUE' });
+  for await (const page of openOrderPages(now.toISOString(), 100)) {
+    for (const order of page.items.filter((o) => !FINAL_STATUSES.includes(o.status))) {
+      const since = order.history.at(-1)?.at ?? order.createdAt;
+      const execution = await describeOrderWorkflow(order.orderId);
+      const base = { orderId: order.orderId, status: order.status, since, executionStatus: execution?.status ?? null };
+      // Younger orders may still be inside their create request.
+      if (!execution && Date.parse(order.createdAt) + graceSeconds * 1000 < now.getTime()) stuck.push({ ...base, problem: 'NO_EXECUTION' });
+      else if (execution && execution.status !== 'RUNNING') stuck.push({ ...base, problem: 'EXECUTION_FAILED' });
+      else if (execution) {
+        const deadline = order.status === 'PENDING_PAYMENT' ? Date.parse(order.paymentDeadline) : Date.parse(since) + (overdueAfterSeconds(order) ?? Infinity) * 1000;
+        if (deadline + graceSeconds * 1000 < now.getTime()) stuck.push({ ...base, problem: 'OVERDUE' });
+      }
     }
   }
   return stuck;
@@ -137,8 +125,7 @@ export async function retryOrder(orderId: string, now = new Date()): Promise<'re
   const execution = await describeOrderWorkflow(orderId);
   if (!execution) {
     if (FINAL_STATUSES.includes(order.status)) throw new DomainError('INVALID_STATE', `The order is ${order.status} and has no execution to resume`);
-    const left = Math.max(1, Math.ceil((Date.parse(order.paymentDeadline) - now.getTime()) / 1000));
-    await startOrderWorkflow({ orderId, deadlines: { ...deadlines(), paymentSeconds: left } });
+    await startMissingExecution(order, now);
     return 'started';
   }
   if (execution.status === 'RUNNING' || execution.status === 'SUCCEEDED') throw new DomainError('INVALID_STATE', `Its execution is ${execution.status}: nothing to resume`);

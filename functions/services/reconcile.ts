@@ -10,8 +10,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { deadlines } from '../core/config.js';
 import { FINAL_STATUSES, type OrderStatus } from '../core/order.js';
-import { openOrdersPage, updateWhile, type StoredOrder } from '../adapters/orders.js';
-import { OPEN_ORDER_SHARDS } from '../adapters/keys.js';
+import { openOrderPages, updateWhile, type OpenOrdersPosition, type StoredOrder } from '../adapters/orders.js';
 import { getCheckpoint, saveCheckpoint } from '../adapters/checkpoints.js';
 import { carriersFromEnv, type Carriers } from '../adapters/carriers/registry.js';
 import type { CarrierName } from '../core/carriers.js';
@@ -33,11 +32,6 @@ export interface ReconcileReport {
   returns?: { expired: string[]; refunded: string[] };
 }
 
-/** Where the pass over the open-order index stopped: the shard and the key to start after. */
-interface Position {
-  shard: number;
-  startKey?: Record<string, unknown>;
-}
 const CHECKPOINT = 'reconciler';
 
 /** Runs `work` on every item, at most `concurrency` at once. */
@@ -80,9 +74,8 @@ export async function reconcile(now = new Date(), options: ReconcileOptions = {}
   let providers: PaymentProviders | undefined;
   const payments = () => (providers ??= paymentProvidersFromEnv());
 
-  let position: Position | null = (await getCheckpoint<Position>(CHECKPOINT)) ?? { shard: 0 };
-  while (position) {
-    const page = await openOrdersPage(position.shard, before, pageSize, position.startKey);
+  let position: OpenOrdersPosition | null = (await getCheckpoint<OpenOrdersPosition>(CHECKPOINT)) ?? { shard: 0 };
+  for await (const page of openOrderPages(before, pageSize, position)) {
     await pooled(page.items, concurrency, async (order) => {
       // One order that cannot be checked is reported; the pass goes on.
       try {
@@ -92,7 +85,7 @@ export async function reconcile(now = new Date(), options: ReconcileOptions = {}
       }
     });
     report.checked += page.items.length;
-    position = page.lastKey ? { shard: position.shard, startKey: page.lastKey } : position.shard + 1 < OPEN_ORDER_SHARDS ? { shard: position.shard + 1 } : null;
+    position = page.next;
     if (position && Date.now() - started >= budgetMs) break;
   }
   report.complete = position === null;
@@ -115,10 +108,8 @@ export async function reconcile(now = new Date(), options: ReconcileOptions = {}
     const execution = await describeOrderWorkflow(order.orderId);
     if (!execution) {
       if (order.status === 'PENDING_PAYMENT') {
-        // The create path crashed between its two writes. The time left to pay is
-        // kept (at least 1 s, so an expired order times out and is cancelled).
-        const left = Math.max(1, Math.ceil((Date.parse(order.paymentDeadline) - now.getTime()) / 1000));
-        await startOrderWorkflow({ orderId: order.orderId, deadlines: { ...DEADLINES, paymentSeconds: left } });
+        // The create path crashed between its two writes.
+        await startMissingExecution(order, now);
         report.repaired.push({ orderId: order.orderId, action: 'started-missing-execution' });
       } else {
         report.stranded.push({ orderId: order.orderId, status: order.status, problem: 'no workflow execution' });
@@ -151,6 +142,15 @@ export async function reconcile(now = new Date(), options: ReconcileOptions = {}
   metrics.addMetric('StrandedOrdersRepaired', MetricUnit.Count, report.repaired.length);
   metrics.addMetric('StrandedOrders', MetricUnit.Count, report.stranded.length);
   return report;
+}
+
+/**
+ * Starts an order's execution that was never started, keeping the time it has left to
+ * pay (at least 1 s, so an expired order times out and is cancelled). Idempotent by name.
+ */
+export async function startMissingExecution(order: StoredOrder, now = new Date()): Promise<void> {
+  const left = Math.max(1, Math.ceil((Date.parse(order.paymentDeadline) - now.getTime()) / 1000));
+  await startOrderWorkflow({ orderId: order.orderId, deadlines: { ...DEADLINES, paymentSeconds: left } });
 }
 
 /** How often, and after how long, a parcel whose tracking the carrier aborted is subscribed again (Kuaidi100 suggests half an hour). */
