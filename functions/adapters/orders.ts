@@ -15,6 +15,7 @@ import { customerPartition, GSI1, GSI2, GSI3, OPEN_ORDER_SHARDS, STORAGE_ATTRIBU
 import { allowedPredecessors, FINAL_STATUSES, orderView, type CancellationReason, type Order, type OrderStatus, type ShipmentEvent, type Stage } from '../core/order.js';
 import type { Payment } from '../core/money.js';
 import type { StockLine } from '../core/decisions.js';
+import type { ReservationPlan } from '../core/stock-shards.js';
 
 const TABLE = tableName();
 type Item = Record<string, NativeAttributeValue>;
@@ -127,7 +128,7 @@ export async function* openOrderPages(before: string, pageSize: number, from: Op
 export type { StockLine, StockMove } from '../core/decisions.js';
 
 /** One SKU's stock movement as a single conditional update of its counters. */
-export function stockMoveUpdate({ sku, quantity, move, writtenOff = 0, backordered = 0 }: StockLine) {
+export function stockMoveUpdate({ sku, quantity, move, writtenOff = 0, backordered = 0, shard = 0 }: StockLine) {
   const [from, to] = {
     reserve: ['available', 'reserved'],
     sell: ['reserved', 'sold'],
@@ -136,7 +137,7 @@ export function stockMoveUpdate({ sku, quantity, move, writtenOff = 0, backorder
   }[move];
   return {
     TableName: TABLE,
-    Key: keys.product(sku),
+    Key: keys.stockShard(sku, shard),
     // Written-off units are counted, so the ledger stays explainable:
     // restocked = available + reserved + sold + writtenOff.
     UpdateExpression: `SET ${from} = ${from} - :out, ${to} = ${to} + :q${writtenOff ? ', writtenOff = if_not_exists(writtenOff, :zero) + :w' : ''}${backordered ? ', backordered = if_not_exists(backordered, :zero) + :b' : ''}`,
@@ -146,10 +147,31 @@ export function stockMoveUpdate({ sku, quantity, move, writtenOff = 0, backorder
   };
 }
 
-/** Writes a new order, its stock reservations and its idempotency record: all or nothing. */
-export async function createOrder(order: Order, idempotency: { key: string; requestHash: string; ttlSeconds: number }) {
+/**
+ * A line's reservation as conditional updates: units taken from each planned shard's
+ * `available`, all of them reserved on the home shard (core/stock-shards.ts).
+ */
+export function reservationUpdates(sku: string, quantity: number, plan: ReservationPlan) {
+  return plan.takes.map((take) => ({
+    TableName: TABLE,
+    Key: keys.stockShard(sku, take.shard),
+    UpdateExpression: take.shard === plan.home ? 'SET available = available - :take, reserved = reserved + :q' : 'SET available = available - :take',
+    ConditionExpression: 'available >= :take',
+    ExpressionAttributeValues: { ':take': take.quantity, ...(take.shard === plan.home ? { ':q': quantity } : {}) },
+    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+  }));
+}
+
+/**
+ * Writes a new order, its stock reservations (one plan per line, in line order; the
+ * home shards recorded on the order) and its idempotency record: all or nothing.
+ * The transaction's items: `reservationItems(plans)`, then the order, then the key.
+ */
+export async function createOrder(order: Order, plans: readonly ReservationPlan[], idempotency: { key: string; requestHash: string; ttlSeconds: number }) {
+  const stockShards = Object.fromEntries(order.items.flatMap((line, i) => (plans[i]!.home ? [[line.sku, plans[i]!.home]] : [])));
   const orderItem: Item = {
     ...order,
+    ...(Object.keys(stockShards).length ? { stockShards } : {}),
     version: 1,
     ...keys.order(order.orderId),
     type: 'order',
@@ -165,15 +187,21 @@ export async function createOrder(order: Order, idempotency: { key: string; requ
     createdAt: order.createdAt,
     expiresAt: Math.floor(Date.now() / 1000) + idempotency.ttlSeconds,
   };
+  const stock = order.items.flatMap((line, i) => reservationUpdates(line.sku, line.quantity, plans[i]!));
   await dynamo.send(
     new TransactWriteCommand({
       TransactItems: [
-        ...order.items.map((line) => ({ Update: stockMoveUpdate({ sku: line.sku, quantity: line.quantity, move: 'reserve' }) })),
+        ...stock.map((update) => ({ Update: update })),
         { Put: { TableName: TABLE, Item: orderItem, ConditionExpression: 'attribute_not_exists(pk)' } },
         { Put: { TableName: TABLE, Item: idempotencyItem, ConditionExpression: 'attribute_not_exists(pk)' } },
       ],
     }),
   );
+}
+
+/** Which line and shard each stock item of `createOrder`'s transaction is, in order; then the order and the key. */
+export function reservationItems(plans: readonly ReservationPlan[]): { line: number; shard: number }[] {
+  return plans.flatMap((plan, line) => plan.takes.map((take) => ({ line, shard: take.shard })));
 }
 
 export async function getIdempotencyRecord(customerId: string, key: string) {
@@ -431,11 +459,11 @@ export async function updateWithStock(orderId: string, expectVersion: number, se
   }
 }
 
-/** Restocked units served to a backordered order: straight to `sold`, owed no more. */
-export function allocationUpdate(sku: string, units: number) {
+/** Restocked units served to a backordered order: straight to `sold` (on the order's shard of the SKU), owed no more. */
+export function allocationUpdate(sku: string, units: number, shard = 0) {
   return {
     TableName: TABLE,
-    Key: keys.product(sku),
+    Key: keys.stockShard(sku, shard),
     UpdateExpression: 'SET sold = if_not_exists(sold, :zero) + :a, backordered = backordered - :a, updatedAt = :now',
     ConditionExpression: 'backordered >= :a',
     ExpressionAttributeValues: { ':a': units, ':zero': 0, ':now': new Date().toISOString() },

@@ -24,6 +24,13 @@ export interface StockLine {
   writtenOff?: number;
   /** Change of the units owed to backordered orders (WAIT_FOR_RESTOCK: up when they wait, down when they are served or cancelled). */
   backordered?: number;
+  /** The SKU's stock shard the order's units are on (core/stock-shards.ts); absent: shard 0. */
+  shard?: number;
+}
+
+/** Stock lines on the shards where the order's units of each SKU were reserved. */
+export function onHomeShards(order: Pick<Order, 'stockShards'>, lines: StockLine[]): StockLine[] {
+  return lines.map((line) => (order.stockShards?.[line.sku] ? { ...line, shard: order.stockShards[line.sku] } : line));
 }
 
 /**
@@ -55,13 +62,13 @@ export interface CancelDecision {
  * one that was closed at the provider first is recorded CLOSED.
  */
 export function cancellationDecision(order: Order & { backorder?: Record<string, number> }, now: string, missing: Record<string, number> = {}, paymentClosed = false): CancelDecision {
-  const stock: StockLine[] = order.items.map((line) => {
+  const stock: StockLine[] = onHomeShards(order, order.items.map((line): StockLine => {
     if (!holdsSold(order.status)) return { sku: line.sku, quantity: line.quantity, move: 'release' };
     // Units a backordered order still waits for were written off already: they are no longer owed.
     const owed = order.backorder?.[line.sku] ?? 0;
     const lost = Math.min(missing[line.sku] ?? 0, line.quantity - owed);
     return { sku: line.sku, quantity: line.quantity - owed - lost, move: 'unsell', writtenOff: lost, ...(owed ? { backordered: -owed } : {}) };
-  });
+  }));
   // An unpaid payment closed at the provider (so it can no longer be paid) is recorded CLOSED.
   const payment = order.payment && paymentClosed && !order.payment.paidAt ? { ...order.payment, status: 'CLOSED' as const } : (order.payment ?? null);
   const owed = payment ? refundableMinor(payment) : 0;
@@ -204,7 +211,7 @@ export function shipAvailableDecision(order: Order, shortages: { sku: string; mi
   const missing = new Map(shortages.map((s) => [s.sku, s.missing]));
   const lost = (line: OrderLine) => Math.min(missing.get(line.sku) ?? 0, line.quantity - (line.refundedQuantity ?? 0));
   if (!order.items.some((line) => line.quantity - (line.refundedQuantity ?? 0) - lost(line) > 0)) return null;
-  const stock: StockLine[] = order.items.filter((line) => lost(line) > 0).map((line) => ({ sku: line.sku, quantity: 0, move: 'unsell', writtenOff: lost(line) }));
+  const stock = onHomeShards(order, order.items.filter((line) => lost(line) > 0).map((line) => ({ sku: line.sku, quantity: 0, move: 'unsell', writtenOff: lost(line) })));
   const value = order.items.reduce((sum, line) => sum + lost(line) * line.unitPriceMinor, 0);
   const owed = order.payment ? Math.min(value, refundableMinor(order.payment)) : 0;
   const payment = order.payment && owed > 0 ? withRefundOwed(order.payment, { refundId: refundIdFor(order.orderId, order.payment.paymentId, 'SHORTAGE'), amountMinor: owed, reason: 'SHORTAGE' }, now) : (order.payment ?? null);
@@ -229,7 +236,7 @@ export interface BackorderDecision {
 export function backorderDecision(order: Order, shortages: { sku: string; missing: number }[], now: string): BackorderDecision {
   const owed = Object.fromEntries(shortages.map((s) => [s.sku, Math.min(s.missing, order.items.find((l) => l.sku === s.sku)?.quantity ?? 0)]));
   return {
-    stock: Object.entries(owed).filter(([, m]) => m > 0).map(([sku, m]) => ({ sku, quantity: 0, move: 'unsell', writtenOff: m, backordered: m })),
+    stock: onHomeShards(order, Object.entries(owed).filter(([, m]) => m > 0).map(([sku, m]) => ({ sku, quantity: 0, move: 'unsell', writtenOff: m, backordered: m }))),
     backorder: owed,
     fulfilment: { shortages, resolution: 'WAIT_FOR_RESTOCK', backorderedSince: now },
   };

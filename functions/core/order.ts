@@ -104,6 +104,8 @@ export interface Order {
   history: HistoryEntry[];
   createdAt: string;
   updatedAt: string;
+  /** Stored only: the stock shard each SKU's units were reserved on (absent: shard 0); see core/stock-shards.ts. */
+  stockShards?: Record<string, number>;
 }
 
 /** Position on the forward-only line; CANCELLED is final and off the line. */

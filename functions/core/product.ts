@@ -13,4 +13,16 @@ export interface Product {
   backordered: number;
   /** `stock.low` is published when `available` falls to or below it; 0 is off. */
   lowStockThreshold: number;
+  /** How many items the stock is split across (core/stock-shards.ts); 1 is unsharded. */
+  stockShards: number;
+}
+
+export const STOCK_COUNTERS = ['available', 'reserved', 'sold', 'writtenOff', 'backordered'] as const;
+export type StockCounters = Record<(typeof STOCK_COUNTERS)[number], number>;
+
+/** A product's totals: its counters summed over every stock item (shard) it has. */
+export function sumCounters(items: readonly Partial<Record<string, unknown>>[]): StockCounters {
+  const totals = { available: 0, reserved: 0, sold: 0, writtenOff: 0, backordered: 0 };
+  for (const item of items) for (const name of STOCK_COUNTERS) totals[name] += typeof item[name] === 'number' ? item[name] : 0;
+  return totals;
 }

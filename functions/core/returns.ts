@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { DomainError } from './errors.js';
 import { refundableMinor, withRefundOwed, type Payment } from './money.js';
 import type { Order, OrderLine } from './order.js';
-import type { StockLine } from './decisions.js';
+import { onHomeShards, type StockLine } from './decisions.js';
 
 export const RETURN_REASONS = ['DAMAGED', 'WRONG_ITEM', 'NOT_AS_DESCRIBED', 'NO_LONGER_NEEDED', 'OTHER'] as const;
 export const RETURN_STATUSES = ['REQUESTED', 'APPROVED', 'RECEIVED', 'REFUNDED', 'REJECTED', 'EXPIRED'] as const;
@@ -118,9 +118,9 @@ export function receiveDecision(order: ReturnableOrder, ret: Pick<Return, 'retur
   const over = received.filter((line) => line.quantity > (requested.get(line.sku) ?? 0));
   if (over.length) throw new DomainError('VALIDATION_ERROR', 'Received more units than the return names', over.map((line) => ({ path: `body.items.${line.sku}`, message: 'more than returned' })));
   const count = (sku: string) => received.filter((line) => line.sku === sku).reduce((sum, line) => sum + line.quantity, 0);
-  const stock: StockLine[] = received.filter((line) => line.quantity > 0).map((line) =>
+  const stock = onHomeShards(order, received.filter((line) => line.quantity > 0).map((line): StockLine =>
     line.condition === 'RESELLABLE' ? { sku: line.sku, quantity: line.quantity, move: 'unsell' } : { sku: line.sku, quantity: 0, move: 'unsell', writtenOff: line.quantity },
-  );
+  ));
   const value = order.items.reduce((sum, line) => sum + count(line.sku) * line.unitPriceMinor, 0);
   const owed = order.payment ? Math.min(value, refundableMinor(order.payment)) : 0;
   const payment =

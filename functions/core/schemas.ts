@@ -7,6 +7,7 @@ import { CARRIER_STATUSES, ORDER_STATUSES, PAYMENT_METHODS } from './order.js';
 import { RETURN_REASONS, RETURN_STATUSES } from './returns.js';
 import { EVENT_TYPES } from './events.js';
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, MAX_REPORTED_AMOUNT_MINOR, MAX_UNIT_PRICE_MINOR } from './money.js';
+import { MAX_STOCK_SHARDS } from './stock-shards.js';
 
 export const SKU = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 characters of A-Z a-z 0-9 - _ .');
 export const ORDER_ID = z.string().regex(/^ord_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an order id (ord_ and 26 ULID characters)');
@@ -25,6 +26,8 @@ export const productBody = z.strictObject({
   currency: CURRENCY,
   /** `stock.low` when `available` falls to or below it; 0 (the default) is off. */
   lowStockThreshold: z.int().min(0).max(1_000_000).optional(),
+  /** How many items the SKU's stock is split across (a flash sale's write rate); kept when not given. */
+  stockShards: z.int().min(1).max(MAX_STOCK_SHARDS).optional(),
 });
 
 export const restockBody = z.strictObject({

@@ -8,8 +8,8 @@ import { httpHandler, json, route, type Principal } from './http-handler.js';
 
 /** Stock detail beyond `available` is for operators only (API.md). */
 function view(product: Product, principal: Principal | null) {
-  const { reserved, sold, writtenOff, backordered, lowStockThreshold, ...rest } = product;
-  return principal?.isOps ? { ...rest, reserved, sold, writtenOff, backordered, lowStockThreshold } : rest;
+  const { reserved, sold, writtenOff, backordered, lowStockThreshold, stockShards, ...rest } = product;
+  return principal?.isOps ? { ...rest, reserved, sold, writtenOff, backordered, lowStockThreshold, stockShards } : rest;
 }
 
 export const handler = httpHandler({

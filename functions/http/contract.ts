@@ -109,8 +109,9 @@ const product = z
     writtenOff: z.int().optional(),
     backordered: z.int().optional(),
     lowStockThreshold: z.int().optional(),
+    stockShards: z.int().min(1).optional(),
   })
-  .meta({ id: 'Product', description: '`reserved`, `sold`, `writtenOff`, `backordered` and `lowStockThreshold` are shown to ops only.' });
+  .meta({ id: 'Product', description: '`reserved`, `sold`, `writtenOff`, `backordered`, `lowStockThreshold` and `stockShards` are shown to ops only.' });
 
 const returnSchema = z
   .strictObject({

@@ -21,6 +21,7 @@ import { reportTimezone } from '../core/config.js';
 import { DomainError } from '../core/errors.js';
 import { sqs } from '../adapters/aws-clients.js';
 import { shardOf } from '../adapters/keys.js';
+import { markLowStock } from '../adapters/products.js';
 import { reindexOrder } from '../adapters/order-index.js';
 import {
   createDelivery,
@@ -81,8 +82,34 @@ export function draftsOf(change: ItemChange): EventDraft[] {
   const before = change.before;
   if (kind === 'ORDER' && after.sk === 'ORDER') return orderEvents(before as unknown as Order | undefined, after as unknown as Order);
   if (kind === 'RETURN') return returnEvents(before as unknown as Return | undefined, after as unknown as Return);
-  if (kind === 'PRODUCT') return productEvents(before ? productOf(before) : undefined, productOf(after), change.at);
+  if (kind === 'PRODUCT' && after.sk === 'PRODUCT') {
+    if (isShardedProduct(after)) return shardedLowStockEvents(before, after, change.at);
+    return productEvents(before ? productOf(before) : undefined, productOf(after), change.at);
+  }
   return [];
+}
+
+/** Has the product ever had stock items of its own (its counters are then one shard's, not its totals). */
+const isShardedProduct = (item: Record<string, unknown>) => ((item.stockShardsMax as number) ?? 1) > 1;
+
+/**
+ * A sharded product's `stock.low`: no one item's images hold the totals, so the
+ * publisher judges each stock change by reading them (`judgeShardedStock`) and flips
+ * the product's low flag with a conditional write; that flip is the change whose
+ * stream record makes the event, once.
+ */
+function shardedLowStockEvents(before: Record<string, unknown> | undefined, after: Record<string, unknown>, at: string): EventDraft[] {
+  if (before?.lowSignalled === true || after.lowSignalled !== true) return [];
+  const product = { ...productOf(after), ...(after.lowTotals as object) };
+  return [{ type: 'stock.low', subject: { kind: 'product', id: product.sku }, at, key: `low:${String(after.lowSignalledAt)}`, data: { product } }];
+}
+
+/** After a sharded product's stock item changed `available`: is the product low now (flag set) or not (flag cleared)? */
+async function judgeShardedStock(change: ItemChange): Promise<void> {
+  const { before, after } = change;
+  if (!after || !String(after.pk ?? '').startsWith('PRODUCT#') || before?.available === after.available) return;
+  const isStockItem = String(after.sk).startsWith('STOCK#') || isShardedProduct(after);
+  if (isStockItem) await markLowStock(after.sku as string, (after.available as number) < ((before?.available as number) ?? 0));
 }
 
 function productOf(item: Record<string, unknown>): EventProduct {
@@ -98,6 +125,7 @@ function productOf(item: Record<string, unknown>): EventProduct {
     writtenOff: n('writtenOff'),
     backordered: n('backordered'),
     lowStockThreshold: n('lowStockThreshold'),
+    stockShards: n('stockShards') || 1,
   };
 }
 
@@ -118,6 +146,7 @@ export function eventIdOf(changeId: string, draftKey: string): string {
  * deliveries. Safe to run again for the same change (a redelivered stream batch).
  */
 export async function publishChange(change: ItemChange, endpoints: () => Promise<WebhookEndpoint[]>, timezone = reportTimezone()): Promise<number> {
+  await judgeShardedStock(change);
   const drafts = draftsOf(change);
   for (const draft of drafts) {
     const add = draft.report ? reportIncrements(draft.report, draft.at) : {};

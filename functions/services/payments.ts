@@ -5,7 +5,7 @@
  * act from the record: refunds with their idempotency keys, the workflow's signal.
  * The notification that loses a race re-reads and finds the decision already made.
  */
-import { paymentDecision, type PaymentReport } from '../core/decisions.js';
+import { onHomeShards, paymentDecision, type PaymentReport } from '../core/decisions.js';
 import { getOrder, openOrderKeys, transition, updateWhile, type StoredOrder } from '../adapters/orders.js';
 import type { PaymentProviders } from '../adapters/payments/registry.js';
 import type { ProviderNotification, ProviderPayment } from '../adapters/payments/provider.js';
@@ -43,7 +43,7 @@ export async function applyPaymentEvent(orderId: string, report: PaymentReport, 
           from: ['PENDING_PAYMENT'],
           expectVersion: order.version,
           set: { payment: decision.payment },
-          stock: order.items.map((line) => ({ sku: line.sku, quantity: line.quantity, move: 'sell' as const })),
+          stock: onHomeShards(order, order.items.map((line) => ({ sku: line.sku, quantity: line.quantity, move: 'sell' as const }))),
         });
         break;
       case 'cancel':
@@ -54,7 +54,7 @@ export async function applyPaymentEvent(orderId: string, report: PaymentReport, 
           reason: decision.reason,
           expectVersion: order.version,
           set: { payment: decision.payment },
-          stock: order.items.map((line) => ({ sku: line.sku, quantity: line.quantity, move: 'release' as const })),
+          stock: onHomeShards(order, order.items.map((line) => ({ sku: line.sku, quantity: line.quantity, move: 'release' as const }))),
           keepOpen: decision.refundOwed,
         });
         break;

@@ -1,6 +1,7 @@
 /**
  * Placing an order: price from the catalog, reserve every line in one transaction
- * (or none), remember the idempotency key with it, then start the workflow.
+ * (or none; a sharded SKU on the shards its plan picks), remember the idempotency key
+ * with it, then start the workflow.
  */
 import { ulid } from 'ulid';
 import { DomainError } from '../core/errors.js';
@@ -8,8 +9,9 @@ import { lineTotal, orderTotal, type Order } from '../core/order.js';
 import type { CreateOrderBody } from '../core/schemas.js';
 import { deadlines } from '../core/config.js';
 import { requestHash } from '../core/request-hash.js';
-import { cancellationReasons, createOrder, getIdempotencyRecord, getOrder, type StoredOrder } from '../adapters/orders.js';
-import { getProducts } from '../adapters/products.js';
+import { cancellationReasons, createOrder, getIdempotencyRecord, getOrder, reservationItems, type StoredOrder } from '../adapters/orders.js';
+import { getProducts, getStock } from '../adapters/products.js';
+import { blindPlan, plannedFromCounts, ShardKnowledge, type ReservationPlan } from '../core/stock-shards.js';
 import { startOrderWorkflow } from '../adapters/workflow.js';
 
 const DEADLINES = deadlines();
@@ -91,33 +93,71 @@ export async function placeOrder(customerId: string, key: string, body: CreateOr
     updatedAt: createdAt,
   };
 
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await createOrder(order, { key, requestHash: hash, ttlSeconds: IDEMPOTENCY_TTL_SECONDS });
-      break;
-    } catch (error) {
-      const reasons = cancellationReasons(error);
-      if (!reasons) throw error;
-      const lines = order.items.length;
-      // Another request with this key won the race: answer with its order.
-      if (reasons[lines + 1]?.Code === 'ConditionalCheckFailed') {
-        const winner = await replay(customerId, key, hash);
-        if (winner) return winner;
-      }
-      const short = order.items.flatMap((line, i) =>
-        reasons[i]?.Code === 'ConditionalCheckFailed'
-          ? [{ sku: line.sku, requested: line.quantity, available: Number(reasons[i]?.Item?.available?.N ?? 0) }]
-          : [],
-      );
-      if (short.length) {
-        throw new DomainError('OUT_OF_STOCK', `${short.length} of ${lines} line(s) cannot be reserved`, short);
-      }
-      // Only conflicts with concurrent transactions on the same items: try again.
-      if (attempt >= MAX_CONFLICT_RETRIES) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * Math.min(2 ** attempt, 16)));
-    }
-  }
+  const winner = await reserveAndCreate(order, (sku) => products.get(sku)!.stockShards, { key, requestHash: hash, ttlSeconds: IDEMPOTENCY_TTL_SECONDS });
+  if (winner) return winner;
 
   await startOrderWorkflow({ orderId: order.orderId, deadlines: DEADLINES });
   return { order: { ...order, version: 1 }, replayed: false };
+}
+
+/** What this process has lately learnt of stock shards (saves blind writes to empty ones). */
+const knowledge = new ShardKnowledge();
+
+type Short = { sku: string; requested: number; available: number };
+
+/**
+ * Reserves every line and writes the order in one transaction, planning each line's
+ * shards (core/stock-shards.ts); retries on write conflicts and on shards found short.
+ * Returns null when written, or the earlier order when another request with the key won.
+ * OUT_OF_STOCK only on a definite count: an unsharded product's failed condition, or
+ * a consistent read of every shard.
+ */
+async function reserveAndCreate(order: Order, shardsOf: (sku: string) => number, idempotency: { key: string; requestHash: string; ttlSeconds: number }): Promise<Placed | null> {
+  const readFirst = new Set<number>();
+  for (let attempt = 0; ; attempt++) {
+    const shorts: Short[] = [];
+    const plans = await Promise.all(
+      order.items.map(async (line, i): Promise<ReservationPlan> => {
+        const shards = shardsOf(line.sku);
+        const whole = { home: 0, takes: [{ shard: 0, quantity: line.quantity }] };
+        if (shards <= 1) return whole;
+        const blind = readFirst.has(i) ? null : blindPlan(line.sku, line.quantity, shards, knowledge, Math.random);
+        if (blind) return blind;
+        const stock = await getStock(line.sku);
+        for (const count of stock?.shards ?? []) knowledge.learn(line.sku, count.shard, count.available);
+        const planned = stock && plannedFromCounts(line.quantity, stock.shards, Math.random);
+        if (!planned) shorts.push({ sku: line.sku, requested: line.quantity, available: stock?.product.available ?? 0 });
+        return planned ?? whole;
+      }),
+    );
+    if (shorts.length) throw outOfStock(order, shorts);
+    try {
+      await createOrder(order, plans, idempotency);
+      return null;
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (!reasons) throw error;
+      const items = reservationItems(plans);
+      // Another request with this key won the race: answer with its order.
+      if (reasons[items.length + 1]?.Code === 'ConditionalCheckFailed') {
+        const winner = await replay(order.customerId, idempotency.key, idempotency.requestHash);
+        if (winner) return winner;
+      }
+      const failed = items.flatMap((item, k) => (reasons[k]?.Code === 'ConditionalCheckFailed' ? [{ ...item, available: Number(reasons[k]?.Item?.available?.N ?? 0) }] : []));
+      for (const { line, shard, available } of failed) {
+        const sku = order.items[line]!.sku;
+        knowledge.learn(sku, shard, available);
+        if (shardsOf(sku) > 1) readFirst.add(line);
+        else shorts.push({ sku, requested: order.items[line]!.quantity, available });
+      }
+      if (shorts.length) throw outOfStock(order, shorts);
+      // A shard was short (plan again from a read) or a concurrent transaction on the same items: try again.
+      if (attempt >= MAX_CONFLICT_RETRIES) throw error;
+      if (!failed.length) await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * Math.min(2 ** attempt, 16)));
+    }
+  }
+}
+
+function outOfStock(order: Order, shorts: Short[]) {
+  return new DomainError('OUT_OF_STOCK', `${shorts.length} of ${order.items.length} line(s) cannot be reserved`, shorts);
 }

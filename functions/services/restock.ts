@@ -40,7 +40,7 @@ async function allocate(orderId: string, sku: string, offered: number): Promise<
     const now = new Date().toISOString();
     const served = Object.values(backorder).every((owed) => owed <= 0);
     const set = { backorder, ...(served ? { gsi2pk: openPickTasksPartition, gsi2sk: `${now}#${orderId}`, pickTaskCreatedAt: now } : {}) };
-    if (await updateWithStock(orderId, order.version, set, [], [allocationUpdate(sku, units)])) {
+    if (await updateWithStock(orderId, order.version, set, [], [allocationUpdate(sku, units, order.stockShards?.[sku] ?? 0)])) {
       logger.info('restock served a backordered order', { orderId, sku, units, pickTaskReopened: served });
       return units;
     }

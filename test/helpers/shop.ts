@@ -21,10 +21,10 @@ export async function warehouse(api: Api) {
 
 let skuCounter = 0;
 /** A fresh product with the given stock; returns its SKU. */
-export async function product(api: Api, stock: number, priceMinor = 1999, currency = 'CNY'): Promise<string> {
+export async function product(api: Api, stock: number, priceMinor = 1999, currency = 'CNY', extra: { stockShards?: number; lowStockThreshold?: number } = {}): Promise<string> {
   const sku = `SKU-${process.pid}-${++skuCounter}-${randomUUID().slice(0, 8)}`;
   const token = await ops(api);
-  expect((await api.request('PUT', `/products/${sku}`, { token, body: { name: `Tea ${skuCounter}`, priceMinor, currency } })).status).toBe(200);
+  expect((await api.request('PUT', `/products/${sku}`, { token, body: { name: `Tea ${skuCounter}`, priceMinor, currency, ...extra } })).status).toBe(200);
   if (stock > 0) expect((await api.request('POST', `/products/${sku}/restock`, { token, body: { quantity: stock } })).status).toBe(200);
   return sku;
 }

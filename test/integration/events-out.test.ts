@@ -127,6 +127,29 @@ describe('events to other systems', () => {
     expect(lowOf().every((r) => r.verified)).toBe(true);
   });
 
+  it('publishes stock.low once per fall for a sharded SKU too, judged on its totals', async () => {
+    await subscribe('/stock-sharded', ['stock.low']);
+    const sku = await product(api, 8, 1999, 'CNY', { stockShards: 4, lowStockThreshold: 3 });
+    const customer = `evt-s-${randomUUID().slice(0, 6)}`;
+    const lowOf = () => receiver.at('/stock-sharded').filter((r) => r.event.data.product?.sku === sku);
+    // 8 -> 2 in six one-unit orders on several shards at once: one fall, one event.
+    const first = await Promise.all(Array.from({ length: 6 }, () => placeOrder(api, customer, [{ sku, quantity: 1 }])));
+    await eventually(async () => lowOf().length >= 1, 10_000, 'the first sharded stock.low');
+    for (const reply of first) await api.request('POST', `/orders/${reply.body.orderId}/cancel`, { token: await api.token(customer) }); // back to 8
+    await eventually(async () => (await api.request('GET', `/products/${sku}`)).body.available === 8, 10_000, 'stock back to 8');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await placeOrder(api, customer, [{ sku, quantity: 6 }]); // 8 -> 2: low again
+    await eventually(async () => lowOf().length >= 2, 10_000, 'the second sharded stock.low');
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const events = lowOf();
+    expect(events.map((r) => r.event.sequence)).toEqual([1, 2]);
+    for (const r of events) {
+      expect(r.event.data.product).toMatchObject({ sku, stockShards: 4, lowStockThreshold: 3 });
+      expect(r.event.data.product.available).toBeLessThanOrEqual(3);
+      expect(r.event.data.product.available + r.event.data.product.reserved).toBe(8);
+    }
+  });
+
   it('retries failed attempts until one succeeds, then shows the delivery DELIVERED', async () => {
     const endpoint = await subscribe('/flaky', ['order.created']);
     receiver.behaviour.set('/flaky', (_r, attempt) => ({ status: attempt <= 2 ? 500 : 200 }));

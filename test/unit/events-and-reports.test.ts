@@ -66,7 +66,7 @@ describe('events from changes', () => {
     const approved = { ...ret, status: 'APPROVED' as const, history: [...ret.history, { status: 'APPROVED' as const, at: at(5) }] };
     expect(returnEvents(undefined, ret).map((e) => [e.type, e.subject])).toEqual([['return.requested', { kind: 'order', id: 'ord_1' }]]);
     expect(returnEvents(ret, approved).map((e) => e.type)).toEqual(['return.approved']);
-    const product = (available: number, lowStockThreshold = 5): EventProduct => ({ sku: 'A', name: 'Tea', priceMinor: 1, currency: 'CNY', available, reserved: 0, sold: 0, writtenOff: 0, backordered: 0, lowStockThreshold });
+    const product = (available: number, lowStockThreshold = 5): EventProduct => ({ sku: 'A', name: 'Tea', priceMinor: 1, currency: 'CNY', available, reserved: 0, sold: 0, writtenOff: 0, backordered: 0, lowStockThreshold, stockShards: 1 });
     expect(productEvents(product(6), product(5), t0).map((e) => e.type)).toEqual(['stock.low']);
     expect(productEvents(product(5), product(4), t0)).toEqual([]);
     expect(productEvents(product(6, 0), product(0, 0), t0)).toEqual([]);
