@@ -1,24 +1,47 @@
 /**
- * `npm run bench`: figures for the local stack (not a test; nothing is asserted).
- * Starts its own stack on a free port, then measures
- *  - order placement: latency percentiles and throughput at a given concurrency,
- *  - contention: one hot SKU, many concurrent one-unit orders,
- *  - a whole lifecycle: wall time and state transitions per order.
- * Options: BENCH_ORDERS (default 400), BENCH_CONCURRENCY (default 20).
+ * `npm run bench`: figures (not a test; nothing is asserted). Prints
+ *  - flash sale: the stock-shard reservation algorithm at 5,000 orders/s on one SKU, in
+ *    simulated time (scripts/flash-sale.ts): the hottest item's write units per second;
+ *  - cost: whole lifecycles on the local stack, every invocation, capacity unit, SQS and
+ *    API request and log byte counted (lib/local/meter.ts), priced (scripts/cost.ts);
+ *  - throughput: POST /orders against raw TransactWriteItems (the same three writes)
+ *    on the same DynamoDB Local, at the same concurrency, in turns, and where the
+ *    difference goes;
+ *  - placement latency, one hot SKU, and cold starts of every bundle beside a bare
+ *    DynamoDB document client (scripts/cold-starts.ts).
+ * Options: BENCH_ORDERS (default 400), BENCH_CONCURRENCY (default 20), BENCH_LIFECYCLES (default 20).
  */
 import { randomUUID } from 'node:crypto';
-import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
+import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { startLocalStack } from '../lib/local/stack.js';
+import { Meter } from '../lib/local/meter.js';
+import { DEFAULT_FLASH_SALE, simulateFlashSale } from './flash-sale.js';
+import { costLine, priceOrders } from './cost.js';
+import { measureColdStarts } from './cold-starts.js';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
+const LIFECYCLES = Number(process.env.BENCH_LIFECYCLES ?? 20);
 
+// 1. Flash sale, simulated.
+const sale = simulateFlashSale();
+console.log(`flash sale  ${DEFAULT_FLASH_SALE.ordersPerSecond} orders/s on one SKU with ${DEFAULT_FLASH_SALE.shards} shards: hottest item ${sale.hottestWcuPerSecond} WCU/s`);
+console.log(
+  `            ${sale.sold} sold of ${DEFAULT_FLASH_SALE.stock}, ${sale.refused} refused after the sell-out, oversold ${sale.oversold}; ${sale.attempts} transactions (${sale.conflicts} conflicts, ${sale.shortShards} on a short shard), ${sale.reads} reads of every shard; one item alone: ${simulateFlashSale({ shards: 1, seconds: 2, stock: 5000 }).hottestWcuPerSecond} WCU/s`,
+);
+
+const meter = new Meter();
 const stack = await startLocalStack({
   port: 0,
   log: () => undefined,
-  env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+  meter,
+  // As deployed: Powertools logs at INFO unless told otherwise.
+  env: { POWERTOOLS_LOG_LEVEL: 'INFO' },
   throttling: { default: { rateLimit: 1e6, burstLimit: 1e6 }, routes: {} },
 });
+// The harness reads orders as an operator would (not through the API, so not counted as the workload's).
+const { getOrder } = await import('../functions/adapters/orders.js');
 
 async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const response = await fetch(`${stack.url}${path}`, {
@@ -33,6 +56,8 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
 const token = async (sub: string, groups: string[] = []) => (await call('POST', '/local/token', { sub, groups })).body.token as string;
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
 const ops = await token('bench-ops', ['ops']);
+const buyer = await token('bench-buyer');
+const wh = await token('bench-wh', ['warehouse']);
 
 async function productWith(stock: number) {
   const sku = `BENCH-${randomUUID().slice(0, 8)}`;
@@ -41,80 +66,152 @@ async function productWith(stock: number) {
   return sku;
 }
 const address = { name: 'B', phone: '1', line1: 'x', city: 'c', postalCode: '1', country: 'CN' };
-const place = (t: string, sku: string) =>
-  call('POST', '/orders', { items: [{ sku, quantity: 1, unitPriceMinor: 1000 }], currency: 'CNY', shippingAddress: address, paymentMethod: 'card' }, { ...auth(t), 'idempotency-key': randomUUID() });
+const orderBody = (sku: string) => ({ items: [{ sku, quantity: 1, unitPriceMinor: 1000 }], currency: 'CNY', shippingAddress: address, paymentMethod: 'card' });
+const place = (sku: string) => call('POST', '/orders', orderBody(sku), { ...auth(buyer), 'idempotency-key': randomUUID() });
 
 function percentile(sorted: number[], p: number) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(1);
 }
-
 async function runPool(total: number, concurrency: number, job: (i: number) => Promise<void>) {
   let next = 0;
   await Promise.all(Array.from({ length: concurrency }, async () => {
     while (next < total) await job(next++);
   }));
 }
-
-// 1. Placement on many SKUs (no contention).
-const skus = await Promise.all(Array.from({ length: 20 }, () => productWith(ORDERS)));
-const buyer = await token('bench-buyer');
-const latencies: number[] = [];
-let started = performance.now();
-await runPool(ORDERS, CONCURRENCY, async (i) => {
-  const t0 = performance.now();
-  const reply = await place(buyer, skus[i % skus.length]!);
-  latencies.push(performance.now() - t0);
-  if (reply.status !== 201) throw new Error(`placement failed: ${reply.status}`);
-});
-let seconds = (performance.now() - started) / 1000;
-latencies.sort((a, b) => a - b);
-console.log(`placement   ${ORDERS} orders, concurrency ${CONCURRENCY}: ${(ORDERS / seconds).toFixed(0)} orders/s, p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, p99 ${percentile(latencies, 99)} ms`);
-
-// 2. One hot SKU: every order contends for the same item.
-const hot = await productWith(100);
-const hotLatencies: number[] = [];
-let created = 0;
-started = performance.now();
-await Promise.all(Array.from({ length: 200 }, async () => {
-  const t0 = performance.now();
-  const reply = await place(buyer, hot);
-  hotLatencies.push(performance.now() - t0);
-  if (reply.status === 201) created++;
-}));
-seconds = (performance.now() - started) / 1000;
-hotLatencies.sort((a, b) => a - b);
-console.log(`hot SKU     200 concurrent orders for stock 100: ${created} created in ${seconds.toFixed(2)} s, p50 ${percentile(hotLatencies, 50)} ms, p95 ${percentile(hotLatencies, 95)} ms`);
-
-// 3. One whole lifecycle.
-const wh = await token('bench-wh', ['warehouse']);
-const until = async <T>(get: () => Promise<T | null | undefined>) => {
+const until = async <T>(get: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await get();
     if (value) return value;
-    await new Promise((r) => setTimeout(r, 20));
+    if (Date.now() > deadline) throw new Error('bench: timed out waiting');
+    await new Promise((r) => setTimeout(r, 25));
   }
 };
-started = performance.now();
-const order = (await place(buyer, skus[0]!)).body;
-const orderOf = async () => (await call('GET', `/orders/${order.orderId}`, undefined, auth(buyer))).body;
-const paymentId = await until(async () => (await orderOf()).payment?.paymentId);
-await call('POST', `/sandbox/payments/${paymentId}/succeed`);
-await until(async () => ((await orderOf()).status === 'PICKING' ? true : null));
-await call('POST', `/warehouse/tasks/${order.orderId}/complete`, {}, auth(wh));
-const tracking = await until(async () => (await orderOf()).shipment?.trackingNumber);
-await call('POST', `/sandbox/shipments/${tracking}/events`, { status: 'DELIVERED' });
-await until(async () => ((await orderOf()).status === 'DELIVERED' ? true : null));
-await call('POST', `/orders/${order.orderId}/confirm-receipt`, undefined, auth(buyer));
-const sfn = new SFNClient({ endpoint: stack.endpoints.sfn, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-const executionArn = stack.stepFunctions.executionArn(order.orderId);
-const events = await until(async () => {
-  const out = await sfn.send(new GetExecutionHistoryCommand({ executionArn }));
-  return out.events?.some((e) => e.type === 'ExecutionSucceeded') ? out.events : null;
-});
-seconds = (performance.now() - started) / 1000;
-const transitions = events.filter((e) => e.type?.endsWith('StateEntered')).length;
-console.log(`lifecycle   placement to COMPLETED in ${seconds.toFixed(2)} s (no waiting for people), ${transitions} state transitions per order`);
-console.log(`            at $0.025 per 1,000 transitions: $${((transitions * 0.025) / 1000 * 1e6).toFixed(0)} per million orders; regional refill of 1,500/s allows ${Math.floor(1500 / transitions)} orders/s sustained`);
+const skus = await Promise.all(Array.from({ length: 20 }, () => productWith(10 * ORDERS)));
 
+// 2. The cost of an order: whole lifecycles, counted.
+const sfn = new SFNClient({ endpoint: stack.endpoints.sfn, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+async function history(orderId: string): Promise<HistoryEvent[]> {
+  return until(async () => {
+    const out = await sfn.send(new GetExecutionHistoryCommand({ executionArn: stack.stepFunctions.executionArn(orderId) }));
+    return out.events?.some((e) => e.type === 'ExecutionSucceeded') ? out.events : null;
+  });
+}
+async function lifecycle(sku: string): Promise<string> {
+  const order = (await place(sku)).body;
+  // The customer looks at the order once (its checkout page).
+  await call('GET', `/orders/${order.orderId}`, undefined, auth(buyer));
+  const paymentId = await until(async () => (await getOrder(order.orderId))?.payment?.paymentId);
+  await stack.openCheckout(order.orderId);
+  await call('POST', `/sandbox/payments/${paymentId}/succeed`);
+  await until(async () => (await getOrder(order.orderId))?.status === 'PICKING');
+  await call('POST', `/warehouse/tasks/${order.orderId}/complete`, { packages: [{ weightGrams: 900 }] }, auth(wh));
+  const tracking = await until(async () => (await getOrder(order.orderId))?.shipment?.trackingNumber);
+  await call('POST', `/sandbox/shipments/${tracking}/events`, { status: 'DELIVERED' });
+  await until(async () => (await getOrder(order.orderId))?.status === 'DELIVERED');
+  await call('POST', `/orders/${order.orderId}/confirm-receipt`, undefined, auth(buyer));
+  await until(async () => (await getOrder(order.orderId))?.status === 'COMPLETED');
+  return order.orderId as string;
+}
+await lifecycle(skus[0]!); // warm every path once
+await new Promise((r) => setTimeout(r, 1500));
+meter.reset();
+const lifecycleStarted = performance.now();
+const orderIds: string[] = [];
+await runPool(LIFECYCLES, 5, async (i) => void orderIds.push(await lifecycle(skus[i % skus.length]!)));
+// Let the stream publisher finish with the last changes.
+await new Promise((r) => setTimeout(r, 2000));
+const reading = meter.read();
+const lifecycleSeconds = (performance.now() - lifecycleStarted) / 1000 + 2;
+const histories = await Promise.all(orderIds.map(history));
+const transitions = histories.reduce((sum, events) => sum + events.filter((e) => e.type?.endsWith('StateEntered')).length, 0) / orderIds.length;
+// Execution logs at level ALL without data: one record per history event.
+const workflowLogBytes =
+  histories.reduce(
+    (sum, events) =>
+      sum +
+      events.reduce((bytes, e) => bytes + JSON.stringify({ id: String(e.id), type: e.type, details: { name: e.stateEnteredEventDetails?.name ?? e.stateExitedEventDetails?.name }, previous_event_id: String(e.previousEventId ?? 0), event_timestamp: String(e.timestamp?.getTime()), execution_arn: stack.stepFunctions.executionArn('ord_01JDZ8Q5W9Y7B3K2M4N6P8R0ST'), redrive_count: '0' }).length, 0),
+    0,
+  ) / orderIds.length;
+const cost = priceOrders({ transitions, workflowLogBytes, reading, orders: orderIds.length });
+if (process.env.BENCH_DETAIL) {
+  for (const [call, units] of Object.entries(reading.dynamodb.byCaller).sort((a, b) => b[1].writeUnits + b[1].readUnits - a[1].writeUnits - a[1].readUnits)) {
+    console.log(`            ${call.padEnd(44)} ${(units.requests / orderIds.length).toFixed(1).padStart(6)} calls ${(units.readUnits / orderIds.length).toFixed(1).padStart(7)} RRU ${(units.writeUnits / orderIds.length).toFixed(1).padStart(7)} WRU per order`);
+  }
+}
+console.log(costLine(cost));
+const p = cost.perOrder;
+console.log(
+  `            per order: ${p.transitions.toFixed(0)} state transitions, ${p.invocations.toFixed(1)} invocations (${p.billedMs.toFixed(0)} ms billed at 512 MB), ${p.readUnits.toFixed(1)} RRU + ${p.writeUnits.toFixed(1)} WRU, ${p.sqsRequests.toFixed(1)} SQS requests, ${p.apiRequests.toFixed(1)} API requests, ${(p.logBytes / 1024).toFixed(1)} KB of logs`,
+);
+console.log(
+  `            not per order: event sources' empty long polls (${((reading.sqs.emptyReceives / lifecycleSeconds) * 60).toFixed(0)} a minute here; on AWS about 5 pollers per queue at 20 s), the reconciler every 5 min, stored logs and items`,
+);
+
+// 3. Throughput: POST /orders against the same three writes as one raw transaction, in turns.
+const raw = new DynamoDBClient({ endpoint: stack.endpoints.dynamodbLocal, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+const rawOrder = JSON.stringify({ ...orderBody(skus[0]!), status: 'PENDING_PAYMENT', history: [{ status: 'PENDING_PAYMENT', at: new Date().toISOString() }] });
+async function rawPlacement(i: number) {
+  const id = randomUUID();
+  await raw.send(
+    new TransactWriteItemsCommand({
+      TransactItems: [
+        { Update: { TableName: 'orders', Key: { pk: { S: `PRODUCT#${skus[i % skus.length]}` }, sk: { S: 'PRODUCT' } }, UpdateExpression: 'SET available = available - :q, reserved = reserved + :q', ConditionExpression: 'available >= :q', ExpressionAttributeValues: { ':q': { N: '1' } } } },
+        { Put: { TableName: 'orders', Item: { pk: { S: `BENCHORDER#${id}` }, sk: { S: 'ORDER' }, body: { S: rawOrder } }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { TableName: 'orders', Item: { pk: { S: `BENCHKEY#${id}` }, sk: { S: 'IDEMPOTENCY' }, orderId: { S: id } }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      ],
+    }),
+  );
+}
+const measured = { raw: { n: 0, s: 0 }, api: { n: 0, s: 0 } };
+const latencies: number[] = [];
+meter.reset();
+for (let turn = 0; turn < 2; turn++) {
+  let t0 = performance.now();
+  await runPool(ORDERS, CONCURRENCY, rawPlacement);
+  measured.raw.s += (performance.now() - t0) / 1000;
+  measured.raw.n += ORDERS;
+  t0 = performance.now();
+  await runPool(ORDERS, CONCURRENCY, async (i) => {
+    const started = performance.now();
+    const reply = await place(skus[i % skus.length]!);
+    latencies.push(performance.now() - started);
+    if (reply.status !== 201) throw new Error(`placement failed: ${reply.status}`);
+  });
+  measured.api.s += (performance.now() - t0) / 1000;
+  measured.api.n += ORDERS;
+}
+const rawRate = measured.raw.n / measured.raw.s;
+const apiRate = measured.api.n / measured.api.s;
+console.log(`throughput  POST /orders ${apiRate.toFixed(0)} orders/s vs raw TransactWriteItems ${rawRate.toFixed(0)}/s at concurrency ${CONCURRENCY}, side by side: ${(apiRate / rawRate).toFixed(2)}`);
+latencies.sort((a, b) => a - b);
+const inOrders = meter.read().lambda.byFunction.orders;
+const meanLatency = latencies.reduce((a, b) => a + b, 0) / latencies.length;
+const inFunction = inOrders ? inOrders.billedMs / inOrders.invocations : 0;
+console.log(
+  `            placement p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, p99 ${percentile(latencies, 99)} ms; of a mean ${meanLatency.toFixed(1)} ms, ${inFunction.toFixed(1)} ms in the function (${(meter.read().dynamodb.requests / measured.api.n).toFixed(1)} DynamoDB calls per order, StartExecution, its logs), the rest in the gateway (JWT, routing) and the worker hop`,
+);
+
+// 4. One hot SKU: every order contends for the same item.
+const hot = await productWith(100);
+const hotLatencies: number[] = [];
+let created = 0;
+let started = performance.now();
+await Promise.all(Array.from({ length: 200 }, async () => {
+  const t0 = performance.now();
+  const reply = await place(hot);
+  hotLatencies.push(performance.now() - t0);
+  if (reply.status === 201) created++;
+}));
+const seconds = (performance.now() - started) / 1000;
+hotLatencies.sort((a, b) => a - b);
+console.log(`hot SKU     200 concurrent orders for stock 100: ${created} created in ${seconds.toFixed(2)} s, p50 ${percentile(hotLatencies, 50)} ms, p95 ${percentile(hotLatencies, 95)} ms`);
+started = performance.now();
 await stack.stop();
+
+// 5. Cold starts, with the stack stopped (the machine otherwise idle).
+const cold = await measureColdStarts();
+for (const c of cold) console.log(`cold start  ${c.name.padEnd(30)} ${(c.bytes / 1024).toFixed(0).padStart(5)} KB ${c.ms.toFixed(1).padStart(7)} ms  ${c.ratio.toFixed(2)}x`);
+const worst = cold.slice(1).reduce((a, b) => (b.ratio > a.ratio ? b : a));
+console.log(`cold start  ${cold.slice(1).filter((c) => c.ratio <= 1.3).length} of ${cold.length - 1} bundles within 1.3x the bare client; the slowest is ${worst.name} at ${worst.ratio.toFixed(2)}x`);
 process.exit(0);

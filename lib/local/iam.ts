@@ -129,6 +129,16 @@ export function sqsCheck(policy: LocalPolicy | undefined, caller: string, target
   };
 }
 
+/** What else a proxy does with the calls it passes: count them (lib/local/meter.ts), or answer some itself. */
+export interface ProxyHooks {
+  /** The body to send on instead of the caller's. */
+  request?(caller: string | null, target: string, body: Buffer): Buffer;
+  /** The service's answer, once complete. */
+  response?(caller: string | null, target: string, body: Buffer): void;
+  /** An answer of the proxy's own (an action the local service lacks), or null to pass the call on. */
+  intercept?(caller: string | null, target: string, body: Record<string, unknown>): Promise<{ status: number; body: object } | null>;
+}
+
 /**
  * A proxy in front of a local AWS service (JSON protocol) that checks each call of a
  * function against its policy before passing it on; the harness's calls pass unchecked.
@@ -137,30 +147,49 @@ export async function startPolicyProxy(
   target: string,
   policies: Map<string, LocalPolicy>,
   check: (policy: LocalPolicy | undefined, caller: string, target: string, body: Record<string, unknown>) => object | null,
+  hooks: ProxyHooks = {},
 ): Promise<{ endpoint: string; stop(): Promise<void> }> {
   const upstream = new URL(target);
   const server = createServer((req, res) => {
     void (async () => {
-      const body = await readBody(req);
+      const received = await readBody(req);
       const caller = callerOf(req.headers.authorization);
+      const action = String(req.headers['x-amz-target'] ?? '');
+      let parsed: Record<string, unknown> = {};
+      try {
+        parsed = JSON.parse(received.toString('utf8') || '{}') as Record<string, unknown>;
+      } catch {
+        // the service will answer the malformed request itself
+      }
       if (caller) {
-        let parsed: Record<string, unknown> = {};
-        try {
-          parsed = JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>;
-        } catch {
-          // the service will answer the malformed request itself
-        }
-        const denied = check(policies.get(caller), caller, String(req.headers['x-amz-target'] ?? ''), parsed);
+        const denied = check(policies.get(caller), caller, action, parsed);
         if (denied) {
           res.writeHead(400, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': 'AccessDenied;Sender' });
           return res.end(JSON.stringify(denied));
         }
       }
+      const own = await hooks.intercept?.(caller, action, parsed);
+      if (own) {
+        const answer = Buffer.from(JSON.stringify(own.body));
+        hooks.response?.(caller, action, answer);
+        res.writeHead(own.status, { 'content-type': 'application/x-amz-json-1.0', 'content-length': answer.length });
+        return res.end(answer);
+      }
+      const body = hooks.request ? hooks.request(caller, action, received) : received;
       const forward = httpRequest(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host, 'content-length': String(body.length) } },
         (answer) => {
           res.writeHead(answer.statusCode ?? 500, answer.headers);
-          answer.pipe(res);
+          if (!hooks.response) return void answer.pipe(res);
+          const chunks: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => {
+            chunks.push(chunk);
+            res.write(chunk);
+          });
+          answer.on('end', () => {
+            hooks.response!(caller, action, Buffer.concat(chunks));
+            res.end();
+          });
         },
       );
       forward.on('error', (error) => {

@@ -56,7 +56,13 @@ export async function bundleFunctions(entries: readonly string[]): Promise<{ bun
   };
 }
 
-export function isolatedFunction(options: { name: string; bundle: string; env: Record<string, string> }): IsolatedFunction {
+export function isolatedFunction(options: {
+  name: string;
+  bundle: string;
+  env: Record<string, string>;
+  /** Takes the function's output (what it logs) instead of this process's stdout and stderr. */
+  onOutput?: (chunk: Buffer) => void;
+}): IsolatedFunction {
   let worker: Worker | null = null;
   let next = 0;
   const pending = new Map<number, Pending>();
@@ -64,6 +70,7 @@ export function isolatedFunction(options: { name: string; bundle: string; env: R
   const start = (): Worker => {
     const started = new Worker(new URL('./function-host.mjs', import.meta.url), {
       env: options.env,
+      ...(options.onOutput ? { stdout: true, stderr: true } : {}),
       workerData: {
         entryUrl: new URL(`file://${options.bundle}`).href,
         functionName: options.name,
@@ -86,6 +93,7 @@ export function isolatedFunction(options: { name: string; bundle: string; env: R
     };
     started.on('error', fail);
     started.on('exit', (code) => fail(new Error(`function ${options.name} exited (${code})`)));
+    if (options.onOutput) for (const stream of [started.stdout, started.stderr]) stream.on('data', options.onOutput);
     // An idle function must not keep the process alive.
     started.unref();
     return started;

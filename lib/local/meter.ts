@@ -10,7 +10,7 @@ const CAPACITY_OPERATIONS = new Set([...READ_OPERATIONS, 'PutItem', 'UpdateItem'
 
 export interface MeterReading {
   lambda: { invocations: number; billedMs: number; byFunction: Record<string, { invocations: number; billedMs: number }> };
-  dynamodb: { readUnits: number; writeUnits: number; requests: number };
+  dynamodb: { readUnits: number; writeUnits: number; requests: number; byCaller: Record<string, { readUnits: number; writeUnits: number; requests: number }> };
   /** SQS requests that did something; long polls that came back empty are counted apart (they cost whether orders come or not). */
   sqs: { requests: number; emptyReceives: number; byAction: Record<string, number> };
   api: { requests: number };
@@ -23,7 +23,7 @@ export class Meter {
   private static empty(): MeterReading {
     return {
       lambda: { invocations: 0, billedMs: 0, byFunction: {} },
-      dynamodb: { readUnits: 0, writeUnits: 0, requests: 0 },
+      dynamodb: { readUnits: 0, writeUnits: 0, requests: 0, byCaller: {} },
       sqs: { requests: 0, emptyReceives: 0, byAction: {} },
       api: { requests: 0 },
       logs: { functionBytes: 0 },
@@ -70,16 +70,19 @@ export class Meter {
     }
   }
 
-  /** A DynamoDB answer: its consumed capacity counted as read or write units. */
-  dynamodbResponse(target: string, body: Buffer): void {
+  /** A DynamoDB answer to a function: its consumed capacity counted as read or write units. */
+  dynamodbResponse(caller: string, target: string, body: Buffer): void {
     const operation = target.replace(/^DynamoDB_\d+\./, '');
     if (!CAPACITY_OPERATIONS.has(operation)) return;
+    const mine = (this.reading.dynamodb.byCaller[`${caller} ${operation}`] ??= { readUnits: 0, writeUnits: 0, requests: 0 });
     this.reading.dynamodb.requests++;
+    mine.requests++;
     try {
       const parsed = JSON.parse(body.toString('utf8') || '{}') as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] };
       const consumed = [parsed.ConsumedCapacity ?? []].flat().reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
-      if (READ_OPERATIONS.has(operation)) this.reading.dynamodb.readUnits += consumed;
-      else this.reading.dynamodb.writeUnits += consumed;
+      const kind = READ_OPERATIONS.has(operation) ? 'readUnits' : 'writeUnits';
+      this.reading.dynamodb[kind] += consumed;
+      mine[kind] += consumed;
     } catch {
       // an error answer consumed nothing we can see
     }

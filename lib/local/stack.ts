@@ -16,9 +16,10 @@ import { startStreamSource } from './stream-source.js';
 import { startGateway, type GatewayRoute } from './gateway.js';
 import { createIssuer, type LocalIssuer } from './issuer.js';
 import { bundleFunctions, isolatedFunction, type IsolatedFunction } from './isolated-function.js';
-import { accessDenied, callerOf, credentialsSecretName, dynamoCheck, LOCAL_FUNCTION_KEY_PREFIX, policiesFromTopology, SECRET_NAMES, sqsCheck, startPolicyProxy, type Revocations } from './iam.js';
+import { accessDenied, callerOf, credentialsSecretName, dynamoCheck, LOCAL_FUNCTION_KEY_PREFIX, policiesFromTopology, SECRET_NAMES, sqsCheck, startPolicyProxy, type ProxyHooks, type Revocations } from './iam.js';
 import { startSecretsManager } from './secrets-manager.js';
 import { freePort } from './ports.js';
+import type { Meter } from './meter.js';
 import { Sandbox } from './sandbox.js';
 import { DEFAULT_METHOD_PROVIDERS, orderIdOfMerchantPaymentId } from '../../functions/adapters/payments/provider.js';
 import { startPaymentStandIns, type PaymentStandIns } from './providers/index.js';
@@ -48,6 +49,11 @@ export interface LocalStackOptions {
   revoke?: Revocations;
   /** Overrides each queue's visibility timeout (seconds), to see redelivery quickly. */
   visibilityTimeoutSeconds?: number;
+  /**
+   * Counts what the stack does (invocations, capacity units, SQS and API requests, log
+   * bytes) for pricing it (scripts/cost.ts); the functions' logs are counted, not shown.
+   */
+  meter?: Meter;
   log?: (line: string) => void;
 }
 
@@ -65,7 +71,8 @@ export interface LocalStack {
   sqs: SQSClient;
   stepFunctions: StepFunctionsServer;
   queues: Record<string, { url: string; arn: string; dlqUrl: string; dlqArn: string }>;
-  endpoints: { dynamodb: string; sqs: string; sfn: string; secretsManager: string };
+  /** `dynamodbLocal` is DynamoDB Local itself, behind no proxy (benchmarks' yardstick). */
+  endpoints: { dynamodb: string; dynamodbLocal: string; sqs: string; sfn: string; secretsManager: string };
   stop(): Promise<void>;
 }
 
@@ -99,8 +106,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await createTable(dynamo.endpoint, tableName);
     // IAM: every function's calls pass its policy (from the topology) first.
     const policies = policiesFromTopology(options.revoke);
-    const dynamoProxy = await startPolicyProxy(dynamo.endpoint, policies, (policy, caller, target, body) => dynamoCheck(policy, caller, target, body, region));
-    const sqsProxy = await startPolicyProxy(fauxqs.address, policies, (policy, caller, target, body) => sqsCheck(policy, caller, target, body, region));
+    const meter = options.meter;
+    // Only the functions' DynamoDB calls are the workload's (the harness's reads are tests and scripts looking).
+    const dynamoHooks: ProxyHooks = meter
+      ? { request: (caller, target, body) => (caller ? meter.dynamodbRequest(target, body) : body), response: (caller, target, body) => caller && meter.dynamodbResponse(caller, target, body) }
+      : {};
+    const dynamoProxy = await startPolicyProxy(dynamo.endpoint, policies, (policy, caller, target, body) => dynamoCheck(policy, caller, target, body, region), dynamoHooks);
+    // Every SQS call passes here, the harness's too: Step Functions' sends and the event sources' polls are the workload's.
+    const sqsProxy = await startPolicyProxy(fauxqs.address, policies, (policy, caller, target, body) => sqsCheck(policy, caller, target, body, region), {
+      ...(meter ? { response: (_caller: string | null, target: string, body: Buffer) => meter.sqsRequest(target, body) } : {}),
+    });
     stoppers.push(() => dynamoProxy.stop(), () => sqsProxy.stop());
 
     const queues: LocalStack['queues'] = {};
@@ -115,7 +130,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queues[queue.id] = { url: main.queueUrl, arn: main.queueArn, dlqUrl: dlq.queueUrl, dlqArn: dlq.queueArn };
     }
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-    const sqs = new SQSClient({ endpoint: fauxqs.address, region, credentials, useQueueUrlAsEndpoint: false });
+    const sqs = new SQSClient({ endpoint: sqsProxy.endpoint, region, credentials, useQueueUrlAsEndpoint: false });
 
     // Each workflow's ASL with its queues' URLs, as DefinitionSubstitutions does on AWS.
     const definitionOf = async (file: string) =>
@@ -253,15 +268,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManager.endpoint,
           ...functionEnvironment(needs, values),
         },
+        ...(meter ? { onOutput: (chunk: Buffer) => meter.logBytes(chunk.length) } : {}),
       });
       functions.push(fn);
-      return fn.handler;
+      if (!meter) return fn.handler;
+      return async (event: unknown) => {
+        const started = performance.now();
+        try {
+          return await fn.handler(event);
+        } finally {
+          meter.invocation(id, performance.now() - started);
+        }
+      };
     };
 
     const routes: GatewayRoute[] = [];
     for (const fn of httpSpecs) {
       const handler = start(fn.id, fn.entry, fn.needs);
-      for (const route of fn.routes) routes.push({ ...route, functionName: fn.id, handler });
+      const counted = meter ? (event: unknown) => (meter.apiRequest(), handler(event)) : handler;
+      for (const route of fn.routes) routes.push({ ...route, functionName: fn.id, handler: counted });
     }
     for (const queue of stageQueues) {
       const handler = start(`${queue.id}Worker`, queue.worker, queue.needs);
@@ -325,7 +350,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqs,
       stepFunctions,
       queues,
-      endpoints: { dynamodb: dynamoProxy.endpoint, sqs: sqsProxy.endpoint, sfn: stepFunctions.endpoint, secretsManager: secretsManager.endpoint },
+      endpoints: { dynamodb: dynamoProxy.endpoint, dynamodbLocal: dynamo.endpoint, sqs: sqsProxy.endpoint, sfn: stepFunctions.endpoint, secretsManager: secretsManager.endpoint },
       stop,
     };
   } catch (error) {
