@@ -119,10 +119,14 @@ meter.reset();
 const lifecycleStarted = performance.now();
 const orderIds: string[] = [];
 await runPool(LIFECYCLES, 5, async (i) => void orderIds.push(await lifecycle(skus[i % skus.length]!)));
-// Let the stream publisher finish with the last changes.
-await new Promise((r) => setTimeout(r, 2000));
+// Let the stream publisher finish with the last changes (until its write count stands still).
+for (let last = -1; last !== meter.read().dynamodb.requests; ) {
+  last = meter.read().dynamodb.requests;
+  await new Promise((r) => setTimeout(r, 1500));
+}
+await meter.settle();
 const reading = meter.read();
-const lifecycleSeconds = (performance.now() - lifecycleStarted) / 1000 + 2;
+const lifecycleSeconds = (performance.now() - lifecycleStarted) / 1000;
 const histories = await Promise.all(orderIds.map(history));
 const transitions = histories.reduce((sum, events) => sum + events.filter((e) => e.type?.endsWith('StateEntered')).length, 0) / orderIds.length;
 // Execution logs at level ALL without data: one record per history event.

@@ -14,6 +14,7 @@ import { dynamo } from './aws-clients.js';
 import { cancellationReasons } from './orders.js';
 import { batchGetAll } from './batch-get.js';
 import { deliveriesByStatusPartition, endpointDeliveriesPartition, GSI1, GSI2, keys, subjectEventsPartition, tableName, webhookEndpointsPartition } from './keys.js';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 const TABLE = tableName();
 /** Events are kept 90 days (a receiver's retries and an operator's look-ups need far less). */
@@ -38,7 +39,9 @@ export async function getEvent(eventId: string): Promise<StoredEvent | null> {
 
 /** An event as stored: its `type` attribute names the item kind, `eventType` the event. */
 function toEvent(item: Record<string, unknown>): StoredEvent {
-  return { eventId: item.eventId as string, type: item.eventType as EventType, subject: item.subject as string, sequence: item.sequence as number, createdAt: item.createdAt as string, body: item.body as string };
+  // Bodies are stored gzipped (a third of the size: fewer write units for the event and its index entry).
+  const body = item.body instanceof Uint8Array ? gunzipSync(item.body).toString('utf8') : (item.body as string);
+  return { eventId: item.eventId as string, type: item.eventType as EventType, subject: item.subject as string, sequence: item.sequence as number, createdAt: item.createdAt as string, body };
 }
 
 export interface ReportCounting {
@@ -74,6 +77,7 @@ export async function recordEvent(eventId: string, draft: EventDraft, report: Re
           Item: {
             ...keys.event(eventId),
             ...event,
+            body: gzipSync(event.body),
             type: 'event',
             eventType: draft.type,
             gsi1pk: subjectEventsPartition(subject),

@@ -133,8 +133,8 @@ export function sqsCheck(policy: LocalPolicy | undefined, caller: string, target
 export interface ProxyHooks {
   /** The body to send on instead of the caller's. */
   request?(caller: string | null, target: string, body: Buffer): Buffer;
-  /** The service's answer, once complete. */
-  response?(caller: string | null, target: string, body: Buffer): void;
+  /** The service's answer, once complete (with the request as sent). */
+  response?(caller: string | null, target: string, body: Buffer, request: Buffer): void;
   /** An answer of the proxy's own (an action the local service lacks), or null to pass the call on. */
   intercept?(caller: string | null, target: string, body: Record<string, unknown>): Promise<{ status: number; body: object } | null>;
 }
@@ -171,7 +171,7 @@ export async function startPolicyProxy(
       const own = await hooks.intercept?.(caller, action, parsed);
       if (own) {
         const answer = Buffer.from(JSON.stringify(own.body));
-        hooks.response?.(caller, action, answer);
+        hooks.response?.(caller, action, answer, received);
         res.writeHead(own.status, { 'content-type': 'application/x-amz-json-1.0', 'content-length': answer.length });
         return res.end(answer);
       }
@@ -187,7 +187,7 @@ export async function startPolicyProxy(
             res.write(chunk);
           });
           answer.on('end', () => {
-            hooks.response!(caller, action, Buffer.concat(chunks));
+            hooks.response!(caller, action, Buffer.concat(chunks), body);
             res.end();
           });
         },

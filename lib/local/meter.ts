@@ -1,8 +1,15 @@
 /**
  * What the local stack did, counted where calls pass through it, for pricing a
  * workload (scripts/cost.ts): Lambda invocations and their durations, DynamoDB
- * capacity units (as DynamoDB Local reports them, asked with ReturnConsumedCapacity),
- * SQS requests, API requests and the bytes functions log.
+ * capacity units, SQS requests, API requests and the bytes functions log.
+ *
+ * DynamoDB units: DynamoDB Local's own figures (asked with ReturnConsumedCapacity) for
+ * single-item and batch calls, where they follow AWS's rules (1 WRU per KB written,
+ * again for each index the item is in). For TransactWriteItems DynamoDB Local answers
+ * one figure for the whole call whatever it holds (4 for one tiny item, 4 for two), so
+ * those are counted here by AWS's rule: 2 WRU per KB of each item written, again for
+ * each index it is in (every index projects ALL), sized after the write; a cancelled
+ * transaction is charged its prepare, 1 WRU per item.
  */
 
 const READ_OPERATIONS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
@@ -70,13 +77,31 @@ export class Meter {
     }
   }
 
-  /** A DynamoDB answer to a function: its consumed capacity counted as read or write units. */
-  dynamodbResponse(caller: string, target: string, body: Buffer): void {
+  private pending: Promise<void>[] = [];
+
+  /** Waits for the counts still being worked out (transactions' item sizes). */
+  async settle(): Promise<void> {
+    while (this.pending.length) await Promise.all(this.pending.splice(0));
+  }
+
+  /**
+   * A DynamoDB answer to a function: its consumed capacity counted as read or write
+   * units. `readItem` reads an item as it is now (to size a transaction's updates).
+   */
+  dynamodbResponse(caller: string, target: string, request: Buffer, body: Buffer, readItem: (table: string, key: object) => Promise<Record<string, unknown> | undefined>): void {
     const operation = target.replace(/^DynamoDB_\d+\./, '');
     if (!CAPACITY_OPERATIONS.has(operation)) return;
     const mine = (this.reading.dynamodb.byCaller[`${caller} ${operation}`] ??= { readUnits: 0, writeUnits: 0, requests: 0 });
     this.reading.dynamodb.requests++;
     mine.requests++;
+    if (operation === 'TransactWriteItems') {
+      const count = (units: number) => {
+        this.reading.dynamodb.writeUnits += units;
+        mine.writeUnits += units;
+      };
+      this.pending.push(transactionUnits(request, body, readItem).then(count, () => undefined));
+      return;
+    }
     try {
       const parsed = JSON.parse(body.toString('utf8') || '{}') as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] };
       const consumed = [parsed.ConsumedCapacity ?? []].flat().reduce((sum, c) => sum + (c.CapacityUnits ?? 0), 0);
@@ -98,4 +123,50 @@ export class Meter {
     this.reading.sqs.requests++;
     this.reading.sqs.byAction[action] = (this.reading.sqs.byAction[action] ?? 0) + 1;
   }
+}
+
+type Marshalled = Record<string, Record<string, unknown>>;
+
+/** An item's size by DynamoDB's rule: each attribute's name and value, in bytes. */
+export function itemBytes(item: Marshalled): number {
+  return Object.entries(item).reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + valueBytes(value), 0);
+}
+
+function valueBytes(value: Record<string, unknown>): number {
+  const [type, v] = Object.entries(value)[0] ?? ['NULL', true];
+  switch (type) {
+    case 'S':
+      return Buffer.byteLength(String(v));
+    case 'N':
+      return Math.ceil(String(v).replace(/[-.]/g, '').replace(/^0+/, '').length / 2) + 1;
+    case 'B':
+      return Buffer.from(String(v), 'base64').length;
+    case 'BOOL':
+    case 'NULL':
+      return 1;
+    case 'M':
+      return 3 + itemBytes(v as Marshalled);
+    case 'L':
+      return 3 + (v as Record<string, unknown>[]).reduce((sum: number, x) => sum + 1 + valueBytes(x), 0);
+    default:
+      return (v as string[]).reduce((sum: number, x) => sum + Buffer.byteLength(String(x)), 0);
+  }
+}
+
+const indexesOf = (item: Marshalled) => [1, 2, 3].filter((n) => item[`gsi${n}pk`] && item[`gsi${n}sk`]).length;
+
+/** A TransactWriteItems call's write units by AWS's rule (see the class's comment). */
+async function transactionUnits(request: Buffer, response: Buffer, readItem: (table: string, key: object) => Promise<Record<string, unknown> | undefined>): Promise<number> {
+  const items = (JSON.parse(request.toString('utf8')) as { TransactItems: Record<string, { TableName: string; Key?: object; Item?: Marshalled }>[] }).TransactItems;
+  if (/TransactionCanceled/.test(response.toString('utf8'))) return items.length;
+  const sizes = await Promise.all(
+    items.map(async (entry) => {
+      const [kind, action] = Object.entries(entry)[0]!;
+      if (kind === 'ConditionCheck') return 0;
+      const item = kind === 'Put' ? action.Item! : ((await readItem(action.TableName, action.Key!)) as Marshalled | undefined);
+      if (!item) return 2; // deleted: its size is gone, 1 KB assumed
+      return 2 * Math.max(1, Math.ceil(itemBytes(item) / 1024)) * (1 + indexesOf(item));
+    }),
+  );
+  return sizes.reduce((a, b) => a + b, 0);
 }

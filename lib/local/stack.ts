@@ -8,6 +8,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { buildConsole } from '../console-build.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { startFauxqs } from 'fauxqs';
 import { deadlineVariables, functionEnvironment, httpFunctions, returnStateMachine, sandboxFunction, scheduledFunctions, type EnvironmentValues, type HttpFunction, stageQueues, stateMachine, streamFunctions, throttling } from '../topology.js';
 import { createTable, startDynamoLocal } from './dynamodb-local.js';
@@ -108,8 +109,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const policies = policiesFromTopology(options.revoke);
     const meter = options.meter;
     // Only the functions' DynamoDB calls are the workload's (the harness's reads are tests and scripts looking).
+    const rawDynamo = new DynamoDBClient({ endpoint: dynamo.endpoint, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    const readItem = async (table: string, key: object) => (await rawDynamo.send(new GetItemCommand({ TableName: table, Key: key as never, ConsistentRead: true }))).Item;
     const dynamoHooks: ProxyHooks = meter
-      ? { request: (caller, target, body) => (caller ? meter.dynamodbRequest(target, body) : body), response: (caller, target, body) => caller && meter.dynamodbResponse(caller, target, body) }
+      ? {
+          request: (caller, target, body) => (caller ? meter.dynamodbRequest(target, body) : body),
+          response: (caller, target, body, request) => caller && meter.dynamodbResponse(caller, target, request, body, readItem),
+        }
       : {};
     const dynamoProxy = await startPolicyProxy(dynamo.endpoint, policies, (policy, caller, target, body) => dynamoCheck(policy, caller, target, body, region), dynamoHooks);
     // Every SQS call passes here, the harness's too: Step Functions' sends and the event sources' polls are the workload's.
