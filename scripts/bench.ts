@@ -9,7 +9,8 @@
  *    difference goes;
  *  - placement latency, one hot SKU, and cold starts of every bundle beside a bare
  *    DynamoDB document client (scripts/cold-starts.ts).
- * Options: BENCH_ORDERS (default 400), BENCH_CONCURRENCY (default 20), BENCH_LIFECYCLES (default 20).
+ * Options: BENCH_ORDERS (default 400), BENCH_CONCURRENCY (default 20), BENCH_LIFECYCLES
+ * (default 20), BENCH_PARTS (default all: flash,cost,throughput,hot,cold).
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
@@ -23,13 +24,17 @@ import { measureColdStarts } from './cold-starts.js';
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const LIFECYCLES = Number(process.env.BENCH_LIFECYCLES ?? 20);
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'flash,cost,throughput,hot,cold').split(','));
 
 // 1. Flash sale, simulated.
+if (PARTS.has('flash')) {
 const sale = simulateFlashSale();
 console.log(`flash sale  ${DEFAULT_FLASH_SALE.ordersPerSecond} orders/s on one SKU with ${DEFAULT_FLASH_SALE.shards} shards: hottest item ${sale.hottestWcuPerSecond} WCU/s`);
 console.log(
   `            ${sale.sold} sold of ${DEFAULT_FLASH_SALE.stock}, ${sale.refused} refused after the sell-out, oversold ${sale.oversold}; ${sale.attempts} transactions (${sale.conflicts} conflicts, ${sale.shortShards} on a short shard), ${sale.reads} reads of every shard; one item alone: ${simulateFlashSale({ shards: 1, seconds: 2, stock: 5000 }).hottestWcuPerSecond} WCU/s`,
 );
+
+}
 
 const meter = new Meter();
 const stack = await startLocalStack({
@@ -113,6 +118,7 @@ async function lifecycle(sku: string): Promise<string> {
   await until(async () => (await getOrder(order.orderId))?.status === 'COMPLETED');
   return order.orderId as string;
 }
+if (PARTS.has('cost')) {
 await lifecycle(skus[0]!); // warm every path once
 await new Promise((r) => setTimeout(r, 1500));
 meter.reset();
@@ -152,6 +158,8 @@ console.log(
   `            not per order: event sources' empty long polls (${((reading.sqs.emptyReceives / lifecycleSeconds) * 60).toFixed(0)} a minute here; on AWS about 5 pollers per queue at 20 s), the reconciler every 5 min, stored logs and items`,
 );
 
+}
+
 // 3. Throughput: POST /orders against the same three writes as one raw transaction, in turns.
 const raw = new DynamoDBClient({ endpoint: stack.endpoints.dynamodbLocal, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
 const rawOrder = JSON.stringify({ ...orderBody(skus[0]!), status: 'PENDING_PAYMENT', history: [{ status: 'PENDING_PAYMENT', at: new Date().toISOString() }] });
@@ -167,9 +175,12 @@ async function rawPlacement(i: number) {
     }),
   );
 }
+if (PARTS.has('throughput')) {
 const measured = { raw: { n: 0, s: 0 }, api: { n: 0, s: 0 } };
 const latencies: number[] = [];
 meter.reset();
+// Only the functions' own time is read from the meter here: counting calls would slow the stack.
+meter.on = false;
 for (let turn = 0; turn < 2; turn++) {
   let t0 = performance.now();
   await runPool(ORDERS, CONCURRENCY, rawPlacement);
@@ -193,14 +204,17 @@ const inOrders = meter.read().lambda.byFunction.orders;
 const meanLatency = latencies.reduce((a, b) => a + b, 0) / latencies.length;
 const inFunction = inOrders ? inOrders.billedMs / inOrders.invocations : 0;
 console.log(
-  `            placement p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, p99 ${percentile(latencies, 99)} ms; of a mean ${meanLatency.toFixed(1)} ms, ${inFunction.toFixed(1)} ms in the function (${(meter.read().dynamodb.requests / measured.api.n).toFixed(1)} DynamoDB calls per order, StartExecution, its logs), the rest in the gateway (JWT, routing) and the worker hop`,
+  `            placement p50 ${percentile(latencies, 50)} ms, p95 ${percentile(latencies, 95)} ms, p99 ${percentile(latencies, 99)} ms; of a mean ${meanLatency.toFixed(1)} ms, ${inFunction.toFixed(1)} ms in the function (BatchGetItem, TransactWriteItems, StartExecution, its logs), the rest in the gateway (JWT, routing) and the worker hop`,
 );
+meter.on = true;
+}
 
 // 4. One hot SKU: every order contends for the same item.
+if (PARTS.has('hot')) {
 const hot = await productWith(100);
 const hotLatencies: number[] = [];
 let created = 0;
-let started = performance.now();
+const started = performance.now();
 await Promise.all(Array.from({ length: 200 }, async () => {
   const t0 = performance.now();
   const reply = await place(hot);
@@ -210,12 +224,14 @@ await Promise.all(Array.from({ length: 200 }, async () => {
 const seconds = (performance.now() - started) / 1000;
 hotLatencies.sort((a, b) => a - b);
 console.log(`hot SKU     200 concurrent orders for stock 100: ${created} created in ${seconds.toFixed(2)} s, p50 ${percentile(hotLatencies, 50)} ms, p95 ${percentile(hotLatencies, 95)} ms`);
-started = performance.now();
+}
 await stack.stop();
 
 // 5. Cold starts, with the stack stopped (the machine otherwise idle).
+if (PARTS.has('cold')) {
 const cold = await measureColdStarts();
 for (const c of cold) console.log(`cold start  ${c.name.padEnd(30)} ${(c.bytes / 1024).toFixed(0).padStart(5)} KB ${c.ms.toFixed(1).padStart(7)} ms  ${c.ratio.toFixed(2)}x`);
 const worst = cold.slice(1).reduce((a, b) => (b.ratio > a.ratio ? b : a));
 console.log(`cold start  ${cold.slice(1).filter((c) => c.ratio <= 1.3).length} of ${cold.length - 1} bundles within 1.3x the bare client; the slowest is ${worst.name} at ${worst.ratio.toFixed(2)}x`);
+}
 process.exit(0);

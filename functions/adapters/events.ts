@@ -57,7 +57,9 @@ export interface ReportCounting {
 export async function recordEvent(eventId: string, draft: EventDraft, report: ReportCounting | null): Promise<{ event: StoredEvent; created: boolean }> {
   const subject = subjectName(draft.subject);
   for (let attempt = 0; ; attempt++) {
-    const existing = await getEvent(eventId);
+    // The put below is conditional on the id being new: look for an earlier recording
+    // only after a try failed (a redelivered change), not before every event.
+    const existing = attempt > 0 ? await getEvent(eventId) : null;
     if (existing) return { event: existing, created: false };
     const { Item: counter } = await dynamo.send(new GetCommand({ TableName: TABLE, Key: keys.eventSequence(subject), ConsistentRead: true }));
     const previous = (counter?.sequence as number | undefined) ?? 0;

@@ -135,6 +135,8 @@ export interface ProxyHooks {
   request?(caller: string | null, target: string, body: Buffer): Buffer;
   /** The service's answer, once complete (with the request as sent). */
   response?(caller: string | null, target: string, body: Buffer, request: Buffer): void;
+  /** False while the hooks have nothing to do (the answer is then passed straight on). */
+  active?(): boolean;
   /** An answer of the proxy's own (an action the local service lacks), or null to pass the call on. */
   intercept?(caller: string | null, target: string, body: Record<string, unknown>): Promise<{ status: number; body: object } | null>;
 }
@@ -180,7 +182,7 @@ export async function startPolicyProxy(
         { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host, 'content-length': String(body.length) } },
         (answer) => {
           res.writeHead(answer.statusCode ?? 500, answer.headers);
-          if (!hooks.response) return void answer.pipe(res);
+          if (!hooks.response || hooks.active?.() === false) return void answer.pipe(res);
           const chunks: Buffer[] = [];
           answer.on('data', (chunk: Buffer) => {
             chunks.push(chunk);

@@ -113,14 +113,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const readItem = async (table: string, key: object) => (await rawDynamo.send(new GetItemCommand({ TableName: table, Key: key as never, ConsistentRead: true }))).Item;
     const dynamoHooks: ProxyHooks = meter
       ? {
-          request: (caller, target, body) => (caller ? meter.dynamodbRequest(target, body) : body),
-          response: (caller, target, body, request) => caller && meter.dynamodbResponse(caller, target, request, body, readItem),
+          active: () => meter.on,
+          request: (caller, target, body) => (caller && meter.on ? meter.dynamodbRequest(target, body) : body),
+          response: (caller, target, body, request) => caller && meter.on && meter.dynamodbResponse(caller, target, request, body, readItem),
         }
       : {};
     const dynamoProxy = await startPolicyProxy(dynamo.endpoint, policies, (policy, caller, target, body) => dynamoCheck(policy, caller, target, body, region), dynamoHooks);
     // Every SQS call passes here, the harness's too: Step Functions' sends and the event sources' polls are the workload's.
     const sqsProxy = await startPolicyProxy(fauxqs.address, policies, (policy, caller, target, body) => sqsCheck(policy, caller, target, body, region), {
-      ...(meter ? { response: (_caller: string | null, target: string, body: Buffer) => meter.sqsRequest(target, body) } : {}),
+      ...(meter ? { active: () => meter.on, response: (_caller: string | null, target: string, body: Buffer) => meter.sqsRequest(target, body) } : {}),
     });
     stoppers.push(() => dynamoProxy.stop(), () => sqsProxy.stop());
 
