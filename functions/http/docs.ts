@@ -2,16 +2,16 @@
  * The API's own description: GET /openapi.json (generated from the contract the
  * handlers validate with) and GET /docs, rendered by Swagger UI. The renderer comes
  * from the `swagger-ui-dist` package, bundled into this function as text by esbuild and
- * served from here: no CDN, nothing fetched from elsewhere by the page.
+ * served from here: no CDN, nothing fetched from elsewhere by the page. The document
+ * is generated, and Swagger UI's 1.9 MB loaded, when first asked for, not at start.
  */
-import swaggerCss from 'swagger-ui-dist/swagger-ui.css' with { type: 'text' };
-import swaggerJs from 'swagger-ui-dist/swagger-ui-bundle.js' with { type: 'text' };
 import { DomainError } from '../core/errors.js';
 import { openApiDocument } from './openapi.js';
 import { validation } from './contract.js';
 import { httpHandler, route, type Reply } from './http-handler.js';
 
-const DOCUMENT = JSON.stringify(openApiDocument({ includeSandbox: process.env.SERVES_SANDBOX === 'true' }));
+let document: string | undefined;
+const openApiJson = () => (document ??= JSON.stringify(openApiDocument({ includeSandbox: process.env.SERVES_SANDBOX === 'true' })));
 
 // Relative URLs: the page works under any base path (an API Gateway stage, a custom domain).
 const PAGE = `<!doctype html>
@@ -31,10 +31,10 @@ const PAGE = `<!doctype html>
 `;
 const INIT = "window.ui = SwaggerUIBundle({ url: 'openapi.json', dom_id: '#swagger-ui', deepLinking: true });\n";
 
-const ASSETS: Record<string, { type: string; text: string }> = {
-  'swagger-ui.css': { type: 'text/css; charset=utf-8', text: swaggerCss },
-  'swagger-ui-bundle.js': { type: 'text/javascript; charset=utf-8', text: swaggerJs },
-  'init.js': { type: 'text/javascript; charset=utf-8', text: INIT },
+const ASSETS: Record<string, { type: string; text: () => Promise<string> }> = {
+  'swagger-ui.css': { type: 'text/css; charset=utf-8', text: async () => (await import('./docs-assets.js')).swaggerCss },
+  'swagger-ui-bundle.js': { type: 'text/javascript; charset=utf-8', text: async () => (await import('./docs-assets.js')).swaggerJs },
+  'init.js': { type: 'text/javascript; charset=utf-8', text: async () => INIT },
 };
 
 const text = (type: string, body: string, maxAge: number): Reply => ({ status: 200, text: body, headers: { 'content-type': type, 'cache-control': `public, max-age=${maxAge}` } });
@@ -43,7 +43,7 @@ export const handler = httpHandler({
   'GET /openapi.json': route({
     ...validation('GET /openapi.json'),
     async handle() {
-      return text('application/json', DOCUMENT, 300);
+      return text('application/json', openApiJson(), 300);
     },
   }),
   'GET /docs': route({
@@ -57,7 +57,7 @@ export const handler = httpHandler({
     async handle({ params }) {
       const asset = ASSETS[params.asset];
       if (!asset) throw new DomainError('NOT_FOUND', `No asset ${params.asset}; the page uses ${Object.keys(ASSETS).join(', ')}`);
-      return text(asset.type, asset.text, 86_400);
+      return text(asset.type, await asset.text(), 86_400);
     },
   }),
 });

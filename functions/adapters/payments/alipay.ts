@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { decimalToMinor, minorToDecimal } from '../../core/currency.js';
 import { DomainError } from '../../core/errors.js';
 import { credentialsLoader, pem } from './credentials.js';
-import { merchantPaymentId, orderIdOfMerchantPaymentId, ProviderError, type PaymentProvider, type ProviderNotification, type ProviderPayment } from './provider.js';
+import { merchantPaymentId, orderIdOfMerchantPaymentId, ProviderError, type PaymentProvider, type ProviderNotification, type ProviderPayment, PROVIDER_FACTS } from './provider.js';
 
 const credentialsSchema = z.object({
   appId: z.string().min(1),
@@ -74,7 +74,7 @@ export function alipayProvider(): PaymentProvider {
 
   return {
     name: 'alipay',
-    notificationAnswer: { statusCode: 200, contentType: 'text/plain', body: 'success' },
+    notificationAnswer: PROVIDER_FACTS.alipay.notificationAnswer,
 
     async createPayment({ orderId, amountMinor, currency, expiresAt }) {
       const { notifyUrl, returnUrl } = await credentials();

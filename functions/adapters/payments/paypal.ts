@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { decimalToMinor, minorToDecimal } from '../../core/currency.js';
 import { DomainError } from '../../core/errors.js';
 import { credentialsLoader } from './credentials.js';
-import { ProviderError, providerFetch, type PaymentProvider, type ProviderNotification, type ProviderPayment, type RefundState } from './provider.js';
+import { ProviderError, providerFetch, type PaymentProvider, type ProviderNotification, type ProviderPayment, type RefundState, PROVIDER_FACTS } from './provider.js';
 
 const credentialsSchema = z.object({
   clientId: z.string().min(1),
@@ -168,7 +168,7 @@ export function paypalProvider(): PaymentProvider {
 
   return {
     name: 'paypal',
-    notificationAnswer: { statusCode: 200, contentType: 'application/json', body: JSON.stringify({ received: true }) },
+    notificationAnswer: PROVIDER_FACTS.paypal.notificationAnswer,
 
     async createPayment({ orderId, amountMinor, currency }) {
       const { returnUrl, cancelUrl } = await credentials();

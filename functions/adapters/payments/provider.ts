@@ -103,3 +103,15 @@ export function orderIdOfMerchantPaymentId(paymentId: string): string | null {
 }
 
 export { ProviderError, providerFetch } from '../outbound.js';
+
+/**
+ * What is known of each provider without loading its adapter (and its SDK): how it
+ * wants a notification answered, and whether we capture its payments ourselves.
+ */
+export const PROVIDER_FACTS: Record<ProviderName, { notificationAnswer: NotificationAnswer; captures: boolean }> = {
+  sandbox: { notificationAnswer: { statusCode: 200, contentType: 'application/json', body: JSON.stringify({ received: true }) }, captures: false },
+  stripe: { notificationAnswer: { statusCode: 200, contentType: 'application/json', body: JSON.stringify({ received: true }) }, captures: false },
+  alipay: { notificationAnswer: { statusCode: 200, contentType: 'text/plain', body: 'success' }, captures: false },
+  wechatpay: { notificationAnswer: { statusCode: 204 }, captures: false },
+  paypal: { notificationAnswer: { statusCode: 200, contentType: 'application/json', body: JSON.stringify({ received: true }) }, captures: true },
+};

@@ -2,35 +2,54 @@
  * Which provider serves a payment method (`PAYMENT_PROVIDERS`, JSON, from the
  * deployment's configuration; API.md's routing by default), and the adapter for a
  * stored payment's own provider, whatever the routing says today.
+ *
+ * Each adapter (with its SDK: alipay-sdk, stripe, ...) is loaded the first time a
+ * payment of its provider is touched, not when the function starts: a function loads
+ * the providers it serves, and a cold start pays for none of them.
  */
-import { sandboxPaymentProvider } from './sandbox.js';
-import { stripeProvider } from './stripe.js';
-import { alipayProvider } from './alipay.js';
-import { wechatPayProvider } from './wechatpay.js';
-import { paypalProvider } from './paypal.js';
-import { DEFAULT_METHOD_PROVIDERS, PROVIDER_NAMES, type PaymentProvider, type ProviderName } from './provider.js';
+import { DEFAULT_METHOD_PROVIDERS, PROVIDER_FACTS, PROVIDER_NAMES, type PaymentProvider, type ProviderName } from './provider.js';
 
 export interface PaymentProviders {
   forMethod(method: string): PaymentProvider;
   named(name: string): PaymentProvider;
 }
 
-function build(name: ProviderName): PaymentProvider {
+async function load(name: ProviderName): Promise<PaymentProvider> {
   switch (name) {
     case 'sandbox': {
       const url = process.env.SANDBOX_URL;
       if (!url) throw new Error('The sandbox provider needs SANDBOX_URL (the local stack sets it)');
-      return sandboxPaymentProvider(url);
+      return (await import('./sandbox.js')).sandboxPaymentProvider(url);
     }
     case 'stripe':
-      return stripeProvider();
+      return (await import('./stripe.js')).stripeProvider();
     case 'alipay':
-      return alipayProvider();
+      return (await import('./alipay.js')).alipayProvider();
     case 'wechatpay':
-      return wechatPayProvider();
+      return (await import('./wechatpay.js')).wechatPayProvider();
     case 'paypal':
-      return paypalProvider();
+      return (await import('./paypal.js')).paypalProvider();
   }
+}
+
+/** The provider's adapter, loaded on its first call (a failed load is tried again on the next). */
+function build(name: ProviderName): PaymentProvider {
+  let loading: Promise<PaymentProvider> | undefined;
+  const adapter = () => (loading ??= load(name).catch((error: unknown) => {
+    loading = undefined;
+    throw error;
+  }));
+  const facts = PROVIDER_FACTS[name];
+  return {
+    name,
+    notificationAnswer: facts.notificationAnswer,
+    createPayment: async (input) => (await adapter()).createPayment(input),
+    verifyNotification: async (rawBody, headers) => (await adapter()).verifyNotification(rawBody, headers),
+    query: async (paymentId) => (await adapter()).query(paymentId),
+    close: async (paymentId) => (await adapter()).close(paymentId),
+    refund: async (input) => (await adapter()).refund(input),
+    ...(facts.captures ? { capture: async (paymentId: string) => (await adapter()).capture!(paymentId) } : {}),
+  };
 }
 
 /** Whether this deployment holds what the provider needs (its credentials; the sandbox's URL and secret). */

@@ -7,7 +7,7 @@ import { sandboxPaymentEvent } from '../../core/schemas.js';
 import { parseWebhookBody } from '../../core/webhook-body.js';
 import { webhookSecret } from '../secrets.js';
 import { verifyStandardWebhook } from '../signatures.js';
-import { ProviderError, providerFetch, type PaymentProvider, type ProviderPayment } from './provider.js';
+import { ProviderError, providerFetch, type PaymentProvider, type ProviderPayment, PROVIDER_FACTS } from './provider.js';
 
 async function postJson(url: string, body?: unknown): Promise<Response> {
   return providerFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -17,7 +17,7 @@ export function sandboxPaymentProvider(baseUrl: string): PaymentProvider {
   const paymentUrl = (paymentId: string) => `${baseUrl}/sandbox/payments/${encodeURIComponent(paymentId)}`;
   return {
     name: 'sandbox',
-    notificationAnswer: { statusCode: 200, contentType: 'application/json', body: JSON.stringify({ received: true }) },
+    notificationAnswer: PROVIDER_FACTS.sandbox.notificationAnswer,
     async createPayment({ orderId, amountMinor, currency, method }) {
       const response = await postJson(`${baseUrl}/sandbox/payments`, { orderId, amountMinor, currency, method });
       if (!response.ok) throw new ProviderError(`sandbox provider answered ${response.status}`);

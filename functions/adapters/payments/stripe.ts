@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { DomainError } from '../../core/errors.js';
 import { splitSecrets } from '../signatures.js';
 import { credentialsLoader } from './credentials.js';
-import { ProviderError, type PaymentProvider, type ProviderNotification, type ProviderPayment, type RefundState } from './provider.js';
+import { ProviderError, type PaymentProvider, type ProviderNotification, type ProviderPayment, type RefundState, PROVIDER_FACTS } from './provider.js';
 
 const credentialsSchema = z.object({
   secretKey: z.string().min(1),
@@ -68,7 +68,7 @@ export function stripeProvider(): PaymentProvider {
 
   return {
     name: 'stripe',
-    notificationAnswer: { statusCode: 200, contentType: 'application/json', body: JSON.stringify({ received: true }) },
+    notificationAnswer: PROVIDER_FACTS.stripe.notificationAnswer,
 
     async createPayment({ orderId, amountMinor, currency }) {
       const { successUrl, cancelUrl } = await credentials();

@@ -20,7 +20,7 @@ import { createDecipheriv, createSign, createVerify, randomBytes } from 'node:cr
 import { z } from 'zod';
 import { DomainError } from '../../core/errors.js';
 import { credentialsLoader, pem } from './credentials.js';
-import { merchantPaymentId, orderIdOfMerchantPaymentId, ProviderError, providerFetch, type PaymentProvider, type ProviderNotification, type ProviderPayment, type RefundState } from './provider.js';
+import { merchantPaymentId, orderIdOfMerchantPaymentId, ProviderError, providerFetch, type PaymentProvider, type ProviderNotification, type ProviderPayment, type RefundState, PROVIDER_FACTS } from './provider.js';
 
 const credentialsSchema = z.object({
   mchId: z.string().min(1),
@@ -141,7 +141,7 @@ export function wechatPayProvider(): PaymentProvider {
 
   return {
     name: 'wechatpay',
-    notificationAnswer: { statusCode: 204 },
+    notificationAnswer: PROVIDER_FACTS.wechatpay.notificationAnswer,
 
     async createPayment({ orderId, amountMinor, currency, expiresAt }) {
       const c = await credentials();
