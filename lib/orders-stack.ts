@@ -27,7 +27,7 @@ import { CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineTy
 import type { Construct, IConstruct } from 'constructs';
 import { ConsoleSite } from './console-site.js';
 import { configurationProblems, paymentRouting, realProviders, usesKuaidi100, type DeploymentConfiguration } from './configuration.js';
-import { FUNCTION_TIMEOUT_SECONDS, deadlineVariables, functionEnvironment, workflowActions, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, streamFunctions, stateMachine as machineSpec, returnStateMachine as returnMachineSpec, queuesOf, table as tableSpec, throttlingFor, DEFAULT_ORDERS_PER_SECOND, type HttpFunction, type TableAccess } from './topology.js';
+import { FUNCTION_TIMEOUT_SECONDS, MOVE_TASK_ACTIONS, deadlineVariables, functionEnvironment, workflowActions, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, streamFunctions, stateMachine as machineSpec, returnStateMachine as returnMachineSpec, queuesOf, table as tableSpec, throttlingFor, DEFAULT_ORDERS_PER_SECOND, type HttpFunction, type TableAccess } from './topology.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
@@ -288,7 +288,11 @@ export class OrdersStack extends Stack {
         }
       }
       if (needs.includes('stageQueues')) {
-        for (const dlq of deadLetterQueues.values()) dlq.grantConsumeMessages(fn);
+        for (const dlq of deadLetterQueues.values()) {
+          dlq.grantConsumeMessages(fn);
+          // Redrive by an SQS message move task (the DLQ is its source; sending to the stage queue is granted below).
+          dlq.grant(fn, ...MOVE_TASK_ACTIONS.map((action) => `sqs:${action}`));
+        }
         for (const queue of queues.values()) queue.grantSendMessages(fn);
       }
       if (needs.includes('eventDeliveries')) queues.get('webhooks')!.grantSendMessages(fn);

@@ -207,6 +207,9 @@ export const scheduledFunctions = [
   },
 ];
 
+/** What redriving a DLQ with an SQS message move task needs on the DLQ, besides consuming it (and sending to its queue). */
+export const MOVE_TASK_ACTIONS = ['StartMessageMoveTask', 'ListMessageMoveTasks', 'CancelMessageMoveTask'];
+
 /** Every function's timeout. */
 export const FUNCTION_TIMEOUT_SECONDS = 15;
 /** AWS's advice for SQS event sources: a queue's visibility timeout at least six times its function's timeout. */

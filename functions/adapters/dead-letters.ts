@@ -3,7 +3,7 @@
  * move it back to its queue once the cause is fixed. Queue URLs come from
  * QUEUE_URL_<STAGE> and DLQ_URL_<STAGE>.
  */
-import { DeleteMessageCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, ListMessageMoveTasksCommand, ReceiveMessageCommand, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { sqs } from './aws-clients.js';
 
 export interface StageQueueUrls {
@@ -66,18 +66,25 @@ export async function peekDeadLetters(queue: StageQueueUrls): Promise<{ stage: s
   };
 }
 
-/** Moves every message of the stage's DLQ back to its queue; returns how many moved. */
-export async function redriveDeadLetters(queue: StageQueueUrls, max = 1000): Promise<number> {
-  let moved = 0;
-  while (moved < max) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queue.dlqUrl, MaxNumberOfMessages: 10, VisibilityTimeout: 60 }));
-    if (!Messages.length) break;
-    for (const message of Messages) {
-      // Send first, then delete: a crash in between redrives a message twice, which the stages tolerate.
-      await sqs.send(new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: message.Body ?? '' }));
-      await sqs.send(new DeleteMessageCommand({ QueueUrl: queue.dlqUrl, ReceiptHandle: message.ReceiptHandle! }));
-      moved++;
-    }
+/**
+ * Moves the stage's dead letters back to its queue with an SQS message move task
+ * (StartMessageMoveTask): SQS moves them itself, in the background, at its own pace;
+ * no function loops over them. Returns the task and how many it moves (the DLQ's count
+ * when it started). One task per DLQ at a time: asked again while one runs, the
+ * running one is the answer.
+ */
+export async function redriveDeadLetters(queue: StageQueueUrls): Promise<{ moved: number; taskHandle: string }> {
+  const arnOf = async (url: string) => (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
+  const [sourceArn, destinationArn] = await Promise.all([arnOf(queue.dlqUrl), arnOf(queue.queueUrl)]);
+  const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  try {
+    const { TaskHandle } = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: sourceArn, DestinationArn: destinationArn }));
+    return { moved: Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0), taskHandle: TaskHandle! };
+  } catch (error) {
+    if ((error as Error).name !== 'UnsupportedOperation') throw error;
+    const { Results = [] } = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: sourceArn, MaxResults: 1 }));
+    const running = Results[0];
+    if (!running?.TaskHandle) throw error;
+    return { moved: running.ApproximateNumberOfMessagesToMove ?? 0, taskHandle: running.TaskHandle };
   }
-  return moved;
 }

@@ -292,7 +292,7 @@ const operations = {
     access: ['ops'],
     responses: { 200: json('Per stage: a count and a peek at up to 10 messages', list(z.looseObject({ stage: z.string(), approximateCount: z.int(), messages: z.array(z.looseObject({})) }))) },
   },
-  'POST /ops/dead-letters/{stage}/redrive': { summary: "Move a stage's dead letters back to its queue", tag: 'operations', access: ['ops'], params: z.strictObject({ stage: z.string().regex(/^[a-z]{1,32}$/) }), responses: { 200: json('Moved', z.strictObject({ stage: z.string(), moved: z.int() })) } },
+  'POST /ops/dead-letters/{stage}/redrive': { summary: "Move a stage's dead letters back to its queue", tag: 'operations', access: ['ops'], params: z.strictObject({ stage: z.string().regex(/^[a-z]{1,32}$/) }), responses: { 200: json('Being moved back by an SQS message move task: how many (the DLQ\'s count when it started) and the task', z.strictObject({ stage: z.string(), moved: z.int(), taskHandle: z.string() })) } },
   'POST /ops/reconcile': {
     summary: 'Run the stranded-order reconciler now',
     tag: 'operations',

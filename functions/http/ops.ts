@@ -47,9 +47,9 @@ export const handler = httpHandler({
   'POST /ops/dead-letters/{stage}/redrive': route({
     ...validation('POST /ops/dead-letters/{stage}/redrive'),
     async handle({ params, principal }) {
-      const moved = await redriveDeadLetters(queueOf(params.stage));
-      logger.info('dead letters redriven', { stage: params.stage, moved, operator: principal!.sub });
-      return json(200, { stage: params.stage, moved });
+      const { moved, taskHandle } = await redriveDeadLetters(queueOf(params.stage));
+      logger.info('dead letters redriven', { stage: params.stage, moved, taskHandle, operator: principal!.sub });
+      return json(200, { stage: params.stage, moved, taskHandle });
     },
   }),
   'POST /ops/orders/{orderId}/refunds': route({

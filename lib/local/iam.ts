@@ -7,7 +7,7 @@
  * deployment. Calls from the test harness itself (any other key) are not checked.
  */
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
-import { httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, streamFunctions, workflowActions, type HttpFunction, type TableAccess } from '../topology.js';
+import { MOVE_TASK_ACTIONS, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, streamFunctions, workflowActions, type HttpFunction, type TableAccess } from '../topology.js';
 
 export const LOCAL_FUNCTION_KEY_PREFIX = 'LOCALFN';
 
@@ -37,6 +37,7 @@ export const REAL_PROVIDERS = ['alipay', 'wechatpay', 'paypal', 'stripe'] as con
 const SEND = ['SendMessage', 'GetQueueAttributes', 'GetQueueUrl'];
 const CONSUME = ['ReceiveMessage', 'ChangeMessageVisibility', 'GetQueueUrl', 'DeleteMessage', 'GetQueueAttributes'];
 
+
 /** Grants to take away, by function id, to show what a missing grant does. */
 export type Revocations = Record<string, { dynamodb?: string[]; states?: string[]; sqs?: string[] }>;
 
@@ -57,7 +58,7 @@ export function policiesFromTopology(revoke: Revocations = {}): Map<string, Loca
       const allowed = (actions: string[]) => new Set(actions.filter((a) => !taken.sqs?.includes(a)));
       // The operators' dead-letter routes move messages from each stage's DLQ back to its queue.
       const sqs = new Map([
-        ...(spec.needs?.includes('stageQueues') ? stageQueues.flatMap((q) => [[q.id, allowed(SEND)] as const, [`${q.id}-dlq`, allowed(CONSUME)] as const]) : []),
+        ...(spec.needs?.includes('stageQueues') ? stageQueues.flatMap((q) => [[q.id, allowed(SEND)] as const, [`${q.id}-dlq`, allowed([...CONSUME, ...MOVE_TASK_ACTIONS])] as const]) : []),
         // Whoever queues webhook deliveries (the publisher, the worker's re-queues, an operator's retry).
         ...(spec.needs?.includes('eventDeliveries') ? [['webhooks', allowed(SEND)] as const] : []),
       ]);
@@ -121,7 +122,9 @@ export function dynamoCheck(policy: LocalPolicy | undefined, caller: string, tar
 /** The refusal an SQS call gets from the caller's policy, or null when it is allowed. */
 export function sqsCheck(policy: LocalPolicy | undefined, caller: string, target: string, body: Record<string, unknown>, region: string): object | null {
   const action = target.replace(/^AmazonSQS\./, '');
-  const queue = String(body.QueueUrl ?? body.QueueName ?? '').split('/').at(-1) ?? '';
+  // Move tasks name their queue by ARN (SourceArn; CancelMessageMoveTask by a handle that encodes it).
+  const handle = typeof body.TaskHandle === 'string' ? (JSON.parse(Buffer.from(body.TaskHandle, 'base64').toString('utf8') || '{}') as { sourceArn?: string }).sourceArn : undefined;
+  const queue = String(body.QueueUrl ?? body.QueueName ?? body.SourceArn ?? handle ?? '').split(/[/:]/).at(-1) ?? '';
   if (policy?.sqs.get(queue)?.has(action)) return null;
   return {
     __type: 'com.amazonaws.sqs#AccessDenied',

@@ -21,6 +21,7 @@ import { accessDenied, callerOf, credentialsSecretName, dynamoCheck, LOCAL_FUNCT
 import { startSecretsManager } from './secrets-manager.js';
 import { freePort } from './ports.js';
 import type { Meter } from './meter.js';
+import { messageMoveTasks } from './sqs-move-tasks.js';
 import { Sandbox } from './sandbox.js';
 import { DEFAULT_METHOD_PROVIDERS, orderIdOfMerchantPaymentId } from '../../functions/adapters/payments/provider.js';
 import { startPaymentStandIns, type PaymentStandIns } from './providers/index.js';
@@ -120,7 +121,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       : {};
     const dynamoProxy = await startPolicyProxy(dynamo.endpoint, policies, (policy, caller, target, body) => dynamoCheck(policy, caller, target, body, region), dynamoHooks);
     // Every SQS call passes here, the harness's too: Step Functions' sends and the event sources' polls are the workload's.
+    // The emulator has no message move tasks: the proxy answers those itself.
+    const moveTasks = messageMoveTasks(new SQSClient({ endpoint: fauxqs.address, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
     const sqsProxy = await startPolicyProxy(fauxqs.address, policies, (policy, caller, target, body) => sqsCheck(policy, caller, target, body, region), {
+      intercept: (_caller, target, body) => moveTasks(target, body),
       ...(meter ? { active: () => meter.on, response: (_caller: string | null, target: string, body: Buffer) => meter.sqsRequest(target, body) } : {}),
     });
     stoppers.push(() => dynamoProxy.stop(), () => sqsProxy.stop());

@@ -1,4 +1,5 @@
 /** What operators rely on: poison messages in DLQs (reported, listed, redriven) and the stranded-order reconciler. */
+import { ListMessageMoveTasksCommand } from '@aws-sdk/client-sqs';
 import { StopExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, SANDBOX_PAYMENTS, useLocalStack } from '../helpers/local-stack.js';
@@ -62,7 +63,13 @@ describe('poison messages', () => {
     const token = await ops(api);
     expect((await api.request('GET', '/ops/dead-letters', { token: await api.token('pat') })).status).toBe(403);
     const redrive = await api.request('POST', '/ops/dead-letters/payment/redrive', { token });
-    expect(redrive.body).toEqual({ stage: 'payment', moved: 1 });
+    // An SQS message move task moves it back (emulated locally as the proxy in front of the SQS emulator).
+    expect(redrive.body).toEqual({ stage: 'payment', moved: 1, taskHandle: expect.any(String) });
+    const task = await eventually(async () => {
+      const { Results = [] } = await api.stack.sqs.send(new ListMessageMoveTasksCommand({ SourceArn: api.stack.queues.payment!.dlqArn }));
+      return Results[0]?.Status === 'COMPLETED' ? Results[0] : null;
+    }, 10_000, 'the move task to complete');
+    expect(task).toMatchObject({ TaskHandle: redrive.body.taskHandle, ApproximateNumberOfMessagesMoved: 1, DestinationArn: api.stack.queues.payment!.arn });
     await pay(api, 'pat', orderId!);
     expect(await stockOf(api, sku)).toEqual({ available: 2, reserved: 0, sold: 1 });
     expect((await api.request('POST', '/ops/dead-letters/nope/redrive', { token })).status).toBe(404);
