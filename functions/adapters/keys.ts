@@ -37,7 +37,13 @@ export const endpointDeliveriesPartition = (endpointId: string) => `DELIVERIES#$
 export const deliveriesByStatusPartition = (endpointId: string, status: string) => `DELIVERIES#${endpointId}#${status}`;
 /** GSI2 is sparse: only orders with an open pick task carry its keys. */
 export const GSI2 = 'gsi2';
-export const openPickTasksPartition = 'PICKTASK#OPEN';
+/**
+ * Open pick tasks, oldest first, sharded by order so a busy warehouse day does not
+ * write one hot partition; a page is the oldest-first merge of every shard.
+ */
+export const PICK_TASK_SHARDS = 8;
+export const openPickTasksPartition = (orderId: string) => `PICKTASK#OPEN#${shardOf(orderId, PICK_TASK_SHARDS)}`;
+export const openPickTasksShard = (shard: number) => `PICKTASK#OPEN#${shard}`;
 /** Orders waiting for a restock (WAIT_FOR_RESTOCK), oldest first: their pick task left the open list. */
 export const backorderedPartition = 'PICKTASK#BACKORDERED';
 

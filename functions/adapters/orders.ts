@@ -11,7 +11,7 @@ import {
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { dynamo } from './aws-clients.js';
-import { customerPartition, GSI1, GSI2, GSI3, OPEN_ORDER_SHARDS, STORAGE_ATTRIBUTES, keys, openOrderPartition, openPickTasksPartition, backorderedPartition, tableName } from './keys.js';
+import { customerPartition, GSI1, GSI2, GSI3, OPEN_ORDER_SHARDS, PICK_TASK_SHARDS, STORAGE_ATTRIBUTES, keys, openOrderPartition, openPickTasksPartition, openPickTasksShard, backorderedPartition, tableName } from './keys.js';
 import { allowedPredecessors, FINAL_STATUSES, orderView, type CancellationReason, type Order, type OrderStatus, type ShipmentEvent, type Stage } from '../core/order.js';
 import type { Payment } from '../core/money.js';
 import type { StockLine } from '../core/decisions.js';
@@ -80,20 +80,35 @@ export async function listCustomerOrders(customerId: string, limit: number, star
   return { items: (out.Items ?? []).map(toOrder), lastKey: out.LastEvaluatedKey };
 }
 
-/** Open pick tasks, oldest first (a sparse index: only PICKING orders are in it). */
-export async function listOpenPickTasks(limit: number, startKey?: Record<string, unknown>) {
-  const out = await dynamo.send(
-    new QueryCommand({
-      TableName: TABLE,
-      IndexName: GSI2,
-      KeyConditionExpression: 'gsi2pk = :p',
-      ExpressionAttributeValues: { ':p': openPickTasksPartition },
-      ScanIndexForward: true,
-      Limit: limit,
-      ExclusiveStartKey: startKey,
+/**
+ * A page of open pick tasks, oldest first (a sparse index: only PICKING orders are in
+ * it), merged from every shard: each shard read from after where the last page took
+ * its last task, the oldest `limit` of them kept. `after` holds that place per shard
+ * (sort keys, '' for a shard not read yet); null after the last page.
+ */
+export async function pageOpenPickTasks(limit: number, after: readonly string[] = []): Promise<{ items: StoredOrder[]; after: string[] | null }> {
+  const shards = await Promise.all(
+    Array.from({ length: PICK_TASK_SHARDS }, async (_, shard) => {
+      const from = after[shard] ?? '';
+      const out = await dynamo.send(
+        new QueryCommand({
+          TableName: TABLE,
+          IndexName: GSI2,
+          KeyConditionExpression: from ? 'gsi2pk = :p AND gsi2sk > :after' : 'gsi2pk = :p',
+          ExpressionAttributeValues: { ':p': openPickTasksShard(shard), ...(from ? { ':after': from } : {}) },
+          ScanIndexForward: true,
+          Limit: limit,
+        }),
+      );
+      return { shard, items: out.Items ?? [], more: !!out.LastEvaluatedKey };
     }),
   );
-  return { items: (out.Items ?? []).map(toOrder), lastKey: out.LastEvaluatedKey };
+  const merged = shards.flatMap(({ shard, items }) => items.map((item) => ({ shard, item }))).sort((a, b) => String(a.item.gsi2sk).localeCompare(String(b.item.gsi2sk)));
+  const taken = merged.slice(0, limit);
+  const next = Array.from({ length: PICK_TASK_SHARDS }, (_, shard) => after[shard] ?? '');
+  for (const { shard, item } of taken) next[shard] = String(item.gsi2sk);
+  const more = merged.length > limit || shards.some((s) => s.more);
+  return { items: taken.map(({ item }) => toOrder(item)), after: more ? next : null };
 }
 
 /** Where a walk through the open-order index is: a shard and the key to start after. */
@@ -438,7 +453,7 @@ export const openOrderKeys = (order: Pick<Order, 'orderId' | 'createdAt'>) => ({
 });
 
 export const pickTaskKeys = (order: Pick<Order, 'orderId'>, createdAt: string) => ({
-  gsi2pk: openPickTasksPartition,
+  gsi2pk: openPickTasksPartition(order.orderId),
   gsi2sk: `${createdAt}#${order.orderId}`,
   pickTaskCreatedAt: createdAt,
 });

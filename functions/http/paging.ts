@@ -21,3 +21,27 @@ export async function page<T>(
     throw (error as Error).name === 'ValidationException' ? invalidCursor() : error;
   }
 }
+
+/**
+ * Paging over a sharded index merged in order: the cursor is where each shard's
+ * reading stopped (sort keys). Anything else (not ours, another list's) is a 400.
+ */
+export async function mergedPage<T>(
+  cursor: string | undefined,
+  shards: number,
+  query: (after: string[]) => Promise<{ items: T[]; after: string[] | null }>,
+): Promise<{ items: T[]; nextCursor: string | null }> {
+  let after: string[] = [];
+  if (cursor) {
+    try {
+      const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+      const positions = (value as { after?: unknown } | null)?.after;
+      if (!Array.isArray(positions) || positions.length !== shards || !positions.every((p) => typeof p === 'string' && p.length <= 256 && /^[\x20-\x7E]*$/.test(p))) throw invalidCursor();
+      after = positions as string[];
+    } catch {
+      throw invalidCursor();
+    }
+  }
+  const { items, after: next } = await query(after);
+  return { items, nextCursor: next ? Buffer.from(JSON.stringify({ after: next })).toString('base64url') : null };
+}

@@ -2,8 +2,9 @@
 import { DomainError } from '../core/errors.js';
 import { publicReturn, returnsWithStatus } from '../adapters/returns.js';
 import { receiveReturn } from '../services/returns.js';
-import { page } from './paging.js';
-import { getOrder, listOpenPickTasks } from '../adapters/orders.js';
+import { mergedPage } from './paging.js';
+import { getOrder, pageOpenPickTasks } from '../adapters/orders.js';
+import { PICK_TASK_SHARDS } from '../adapters/keys.js';
 import { completePick } from '../services/lifecycle.js';
 import { reportShortage } from '../services/shortage.js';
 import { validation } from './contract.js';
@@ -13,7 +14,7 @@ export const handler = httpHandler({
   'GET /warehouse/tasks': route({
     ...validation('GET /warehouse/tasks'),
     async handle({ query }) {
-      const { items, nextCursor } = await page(query.cursor, (startKey) => listOpenPickTasks(query.limit, startKey));
+      const { items, nextCursor } = await mergedPage(query.cursor, PICK_TASK_SHARDS, (after) => pageOpenPickTasks(query.limit, after));
       return json(200, {
         items: items.map((order) => ({
           orderId: order.orderId,

@@ -39,7 +39,7 @@ async function allocate(orderId: string, sku: string, offered: number): Promise<
     const backorder = { ...order.backorder, [sku]: need - units };
     const now = new Date().toISOString();
     const served = Object.values(backorder).every((owed) => owed <= 0);
-    const set = { backorder, ...(served ? { gsi2pk: openPickTasksPartition, gsi2sk: `${now}#${orderId}`, pickTaskCreatedAt: now } : {}) };
+    const set = { backorder, ...(served ? { gsi2pk: openPickTasksPartition(orderId), gsi2sk: `${now}#${orderId}`, pickTaskCreatedAt: now } : {}) };
     if (await updateWithStock(orderId, order.version, set, [], [allocationUpdate(sku, units, order.stockShards?.[sku] ?? 0)])) {
       logger.info('restock served a backordered order', { orderId, sku, units, pickTaskReopened: served });
       return units;

@@ -195,22 +195,29 @@ describe('the warehouse task list', () => {
   it('pages with a cursor and visits every open task once', async () => {
     const sku = await product(api, 10);
     const placed = [];
-    for (let i = 0; i < 3; i++) {
+    // Enough orders to land on several of the index's shards.
+    for (let i = 0; i < 7; i++) {
       const { body } = await placeOrder(api, `pager-${i}`, [{ sku, quantity: 1 }]);
       await pay(api, `pager-${i}`, body.orderId);
       placed.push(body.orderId as string);
     }
-    const seen: string[] = [];
+    const seen: { orderId: string; createdAt: string }[] = [];
     let next: string | null = null;
     let pages = 0;
     do {
-      const reply: { status: number; body: { items: { orderId: string }[]; nextCursor: string | null } } = await api.request('GET', `/warehouse/tasks?limit=1${next ? `&cursor=${next}` : ''}`, { token: await warehouse(api) });
+      const reply: { status: number; body: { items: { orderId: string; createdAt: string }[]; nextCursor: string | null } } = await api.request('GET', `/warehouse/tasks?limit=2${next ? `&cursor=${next}` : ''}`, { token: await warehouse(api) });
       expect(reply.status).toBe(200);
-      seen.push(...reply.body.items.map((t) => t.orderId));
+      seen.push(...reply.body.items);
       next = reply.body.nextCursor;
       pages++;
     } while (next && pages < 100);
-    for (const orderId of placed) expect(seen.filter((id) => id === orderId)).toHaveLength(1);
-    expect(new Set(seen).size).toBe(seen.length);
+    for (const orderId of placed) expect(seen.filter((t) => t.orderId === orderId)).toHaveLength(1);
+    expect(new Set(seen.map((t) => t.orderId)).size).toBe(seen.length);
+    // Oldest first across pages, though the tasks sit on different shards.
+    expect(seen.map((t) => t.createdAt)).toEqual([...seen.map((t) => t.createdAt)].sort());
+    for (const bad of ['nope', Buffer.from(JSON.stringify({ after: ['x'] })).toString('base64url'), Buffer.from('{"pk":"PICKTASK#OPEN"}').toString('base64url')]) {
+      const reply = await api.request('GET', `/warehouse/tasks?cursor=${bad}`, { token: await warehouse(api) });
+      expect([reply.status, reply.body.code]).toEqual([400, 'VALIDATION_ERROR']);
+    }
   });
 });
