@@ -186,7 +186,9 @@ export async function runModel(stack: LocalStack, options: { orders: number; see
   const skuCount = Math.max(4, Math.ceil(options.orders / 40));
   for (let i = 0; i < skuCount; i++) {
     const sku = `MODEL-${options.seed}-${i}-${randomUUID().slice(0, 6)}`;
-    await act('put product', [200], () => client.request('PUT', `/products/${sku}`, { token: ops, body: { name: `Model ${i}`, priceMinor: 1000 + i * 250, currency: 'CNY' } }));
+    // Every other SKU's stock is split over shards (a line then lives on its home shard; totals are sums).
+    const stockShards = i % 2 ? 1 + (i % 5) : undefined;
+    await act('put product', [200], () => client.request('PUT', `/products/${sku}`, { token: ops, body: { name: `Model ${i}`, priceMinor: 1000 + i * 250, currency: 'CNY', ...(stockShards ? { stockShards } : {}) } }));
     record.skus.push(sku);
     record.restocked.set(sku, { low: 0, high: 0 });
   }
