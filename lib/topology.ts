@@ -204,6 +204,16 @@ export const scheduledFunctions = [
     everyMinutes: 5,
     needs: ['stateMachine', 'paymentProvider', 'carrier'] as HttpFunction['needs'],
     table: { actions: ['Query', 'GetItem', 'UpdateItem'], indexes: ['gsi3', 'gsi2'] } as TableAccess,
+    intervalVariable: 'RECONCILE_INTERVAL_SECONDS',
+  },
+  {
+    // Deadlines after the hand-over to the carrier (the order's execution has ended): services/due-orders.ts.
+    id: 'dueOrders',
+    entry: 'functions/workers/due-orders.ts',
+    everyMinutes: 1,
+    needs: [] as HttpFunction['needs'],
+    table: { actions: ['Query', 'GetItem', 'UpdateItem'], indexes: ['gsi2'] } as TableAccess,
+    intervalVariable: 'DUE_SWEEP_INTERVAL_SECONDS',
   },
 ];
 
@@ -219,8 +229,6 @@ export const stageQueues: StageQueue[] = [
   { id: 'payment', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'PaymentQueueUrl', worker: 'functions/workers/payment.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'paymentProvider'] },
   { id: 'picking', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'PickingQueueUrl', worker: 'functions/workers/picking.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
   { id: 'shipping', table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] }, substitution: 'ShippingQueueUrl', worker: 'functions/workers/shipping.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'carrier'] },
-  { id: 'delivery', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'DeliveryQueueUrl', worker: 'functions/workers/delivery.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
-  { id: 'receipt', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'ReceiptQueueUrl', worker: 'functions/workers/receipt.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine'] },
   { id: 'compensation', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'CompensationQueueUrl', worker: 'functions/workers/compensation.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'paymentProvider'] },
   // The return workflow's queue (statemachines/return-lifecycle.asl.json).
   { id: 'returns', table: { actions: ['GetItem', 'UpdateItem'] }, substitution: 'ReturnsQueueUrl', worker: 'functions/workers/returns.ts', visibilityTimeoutSeconds: VISIBILITY, maxReceiveCount: 5, batchSize: 10, needs: ['stateMachine', 'paymentProvider'], machine: 'returns' },

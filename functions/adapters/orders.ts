@@ -11,7 +11,8 @@ import {
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
 import type { NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { dynamo } from './aws-clients.js';
-import { customerPartition, GSI1, GSI2, GSI3, OPEN_ORDER_SHARDS, PICK_TASK_SHARDS, STORAGE_ATTRIBUTES, keys, openOrderPartition, openPickTasksPartition, openPickTasksShard, backorderedPartition, tableName } from './keys.js';
+import { customerPartition, dueOrdersPartition, dueOrdersShard, GSI1, GSI2, GSI3, OPEN_ORDER_SHARDS, PICK_TASK_SHARDS, STORAGE_ATTRIBUTES, keys, openOrderPartition, openPickTasksPartition, openPickTasksShard, backorderedPartition, tableName } from './keys.js';
+import { deadlines } from '../core/config.js';
 import { allowedPredecessors, FINAL_STATUSES, orderView, type CancellationReason, type Order, type OrderStatus, type ShipmentEvent, type Stage } from '../core/order.js';
 import type { Payment } from '../core/money.js';
 import type { StockLine } from '../core/decisions.js';
@@ -27,6 +28,8 @@ export interface StoredOrder extends Order {
   taskToken?: string;
   taskStage?: Stage;
   pickTaskCreatedAt?: string;
+  /** Handed over to the carrier: when the order is completed if nothing else completes it first (the due-orders index). */
+  dueAt?: string;
   packages?: { weightGrams: number }[];
   shipmentEventKeys?: Set<string>;
   shipmentLatestAt?: string;
@@ -293,9 +296,11 @@ export async function transition(orderId: string, change: Transition): Promise<S
     sets.push('cancellation = :c');
     values[':c'] = { reason: change.reason, at: now };
   }
-  sets.push(...assignments(change.set ?? {}, names, values, 's'));
+  // Handed over to the carrier, an order's next deadline is kept in the due-orders index.
+  const due = dueChange(orderId, change.to, now);
+  sets.push(...assignments({ ...(change.set ?? {}), ...due.set }, names, values, 's'));
   // A final order leaves the open-orders index (nothing is left to reconcile).
-  const remove = [...(change.remove ?? []), ...(FINAL_STATUSES.includes(change.to) && !change.keepOpen ? ['gsi3pk', 'gsi3sk'] : [])];
+  const remove = [...new Set([...(change.remove ?? []), ...due.remove, ...(FINAL_STATUSES.includes(change.to) && !change.keepOpen ? ['gsi3pk', 'gsi3sk'] : [])])];
   const removes = remove.map((attribute, i) => {
     names[`#r${i}`] = attribute;
     return `#r${i}`;
@@ -444,6 +449,37 @@ export async function advanceShipmentStatus(orderId: string, event: ShipmentEven
     if (error instanceof ConditionalCheckFailedException) return false;
     throw error;
   }
+}
+
+/**
+ * The due-orders index as an order enters `status`: SHIPPED is due for completion at
+ * the delivery deadline, DELIVERED at the receipt deadline (AUTO_CONFIRM_SECONDS); a
+ * final order leaves it. Other statuses leave the index keys as they are (GSI2 also
+ * holds pick tasks before the hand-over).
+ */
+export function dueChange(orderId: string, status: OrderStatus, at: string): { set: Record<string, string>; remove: string[] } {
+  const d = deadlines();
+  const after = status === 'SHIPPED' ? d.deliverySeconds : status === 'DELIVERED' ? d.receiptSeconds : null;
+  if (after !== null) {
+    const dueAt = new Date(Date.parse(at) + after * 1000).toISOString();
+    return { set: { gsi2pk: dueOrdersPartition(orderId), gsi2sk: `${dueAt}#${orderId}`, dueAt }, remove: [] };
+  }
+  return FINAL_STATUSES.includes(status) ? { set: {}, remove: ['gsi2pk', 'gsi2sk', 'dueAt'] } : { set: {}, remove: [] };
+}
+
+/** Orders due (their deadline passed) in one shard of the due-orders index, oldest first, a page at a time. */
+export async function dueOrdersPage(shard: number, before: string, limit: number, startKey?: Record<string, unknown>) {
+  const out = await dynamo.send(
+    new QueryCommand({
+      TableName: TABLE,
+      IndexName: GSI2,
+      KeyConditionExpression: 'gsi2pk = :p AND gsi2sk < :before',
+      ExpressionAttributeValues: { ':p': dueOrdersShard(shard), ':before': before },
+      Limit: limit,
+      ExclusiveStartKey: startKey,
+    }),
+  );
+  return { items: (out.Items ?? []).map(toOrder), lastKey: out.LastEvaluatedKey };
 }
 
 /** The open-orders index keys: an order stays there while it is not final or still owes an effect. */

@@ -195,3 +195,11 @@ export function orderView(order: Order, withAddress: boolean): Order | Omit<Orde
     updatedAt: order.updatedAt,
   };
 }
+
+/** Statuses after the hand-over to the carrier: the order's execution has ended (SUCCEEDED) and the due-orders sweeper keeps its deadlines. */
+export const HANDED_OVER: readonly OrderStatus[] = ['SHIPPED', 'DELIVERED'];
+
+/** Is the order's workflow where it should be: running, or ended at the hand-over? */
+export function workflowInStep(status: OrderStatus, executionStatus: string): boolean {
+  return executionStatus === 'RUNNING' || (executionStatus === 'SUCCEEDED' && HANDED_OVER.includes(status));
+}

@@ -4,7 +4,7 @@
  * the audit trail, the events and their deliveries), and the orders that are stuck.
  * Nothing personal goes into a timeline: no address, no note, no name.
  */
-import { FINAL_STATUSES, type OrderStatus } from '../core/order.js';
+import { FINAL_STATUSES, workflowInStep, type OrderStatus } from '../core/order.js';
 import { deadlines } from '../core/config.js';
 import { listActions } from '../adapters/audit.js';
 import { getDeliveries, listEndpoints, listSubjectEvents } from '../adapters/events.js';
@@ -103,9 +103,10 @@ export async function stuckOrders(now = new Date(), graceSeconds = Number(proces
       const base = { orderId: order.orderId, status: order.status, since, executionStatus: execution?.status ?? null };
       // Younger orders may still be inside their create request.
       if (!execution && Date.parse(order.createdAt) + graceSeconds * 1000 < now.getTime()) stuck.push({ ...base, problem: 'NO_EXECUTION' });
-      else if (execution && execution.status !== 'RUNNING') stuck.push({ ...base, problem: 'EXECUTION_FAILED' });
+      else if (execution && !workflowInStep(order.status, execution.status)) stuck.push({ ...base, problem: 'EXECUTION_FAILED' });
       else if (execution) {
-        const deadline = order.status === 'PENDING_PAYMENT' ? Date.parse(order.paymentDeadline) : Date.parse(since) + (overdueAfterSeconds(order) ?? Infinity) * 1000;
+        // Handed over, the order's deadline is its due time (the sweeper completes it then).
+        const deadline = order.status === 'PENDING_PAYMENT' ? Date.parse(order.paymentDeadline) : order.dueAt ? Date.parse(order.dueAt) : Date.parse(since) + (overdueAfterSeconds(order) ?? Infinity) * 1000;
         if (deadline + graceSeconds * 1000 < now.getTime()) stuck.push({ ...base, problem: 'OVERDUE' });
       }
     }

@@ -9,7 +9,7 @@
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { deadlines } from '../core/config.js';
-import { FINAL_STATUSES, type OrderStatus } from '../core/order.js';
+import { FINAL_STATUSES, workflowInStep, type OrderStatus } from '../core/order.js';
 import { openOrderPages, updateWhile, type OpenOrdersPosition, type StoredOrder } from '../adapters/orders.js';
 import { getCheckpoint, saveCheckpoint } from '../adapters/checkpoints.js';
 import { carriersFromEnv, type Carriers } from '../adapters/carriers/registry.js';
@@ -114,7 +114,7 @@ export async function reconcile(now = new Date(), options: ReconcileOptions = {}
       } else {
         report.stranded.push({ orderId: order.orderId, status: order.status, problem: 'no workflow execution' });
       }
-    } else if (execution.status !== 'RUNNING') {
+    } else if (!workflowInStep(order.status, execution.status)) {
       report.stranded.push({
         orderId: order.orderId,
         status: order.status,

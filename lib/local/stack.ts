@@ -321,7 +321,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Scheduled functions: a timer stands in for the EventBridge schedule.
     for (const scheduled of scheduledFunctions) {
       const handler = start(scheduled.id, scheduled.entry, scheduled.needs);
-      const seconds = Number(process.env.RECONCILE_INTERVAL_SECONDS ?? scheduled.everyMinutes * 60);
+      const seconds = Number(process.env[scheduled.intervalVariable] ?? scheduled.everyMinutes * 60);
       const timer = setInterval(() => {
         handler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }).catch((error: Error) =>
           log(`scheduled ${scheduled.id} failed: ${error.message}`),

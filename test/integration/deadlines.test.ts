@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { eventually, useLocalStack } from '../helpers/local-stack.js';
 import { deliver, getOrder, pay, paymentIdOf, pickAndShip, placeOrder, product, stockOf, waitForStatus } from '../helpers/shop.js';
 
-const api = useLocalStack({ env: { PAYMENT_TIMEOUT_SECONDS: '3', AUTO_CONFIRM_SECONDS: '2' }, visibilityTimeoutSeconds: 1 });
+const api = useLocalStack({ env: { PAYMENT_TIMEOUT_SECONDS: '3', AUTO_CONFIRM_SECONDS: '2', DELIVERY_TIMEOUT_SECONDS: '4', DUE_SWEEP_INTERVAL_SECONDS: '1' }, visibilityTimeoutSeconds: 1 });
 
 describe('deadlines', () => {
   it('cancels an unpaid order at PAYMENT_TIMEOUT_SECONDS: payment closed at the provider first, stock released; it can no longer be paid', async () => {
@@ -58,22 +58,41 @@ describe('deadlines', () => {
     expect(await stockOf(api, sku)).toEqual({ available: 5, reserved: 0, sold: 0 });
   });
 
-  it('completes a delivered, unconfirmed order after AUTO_CONFIRM_SECONDS, even if its callback is lost once', async () => {
+  it('ends the execution at the hand-over; completes a delivered, unconfirmed order after AUTO_CONFIRM_SECONDS', async () => {
     const sku = await product(api, 5);
     const { body } = await placeOrder(api, 'uma', [{ sku, quantity: 1 }]);
-    // The auto-complete worker's callback fails once (3 SDK attempts): its message comes back.
-    api.stack.stepFunctions.faults.failSignals.set(`${body.orderId}/AutoComplete`, 3);
     await pay(api, 'uma', body.orderId);
     const shipped = await pickAndShip(api, 'uma', body.orderId);
-    await deliver(api, 'uma', body.orderId, shipped.shipment.trackingNumber);
-    const completed = await waitForStatus(api, 'uma', body.orderId, 'COMPLETED', 15_000);
-    expect(completed.history.map((h: { status: string }) => h.status)).toEqual(['PENDING_PAYMENT', 'PAID', 'PICKING', 'PACKED', 'SHIPPED', 'DELIVERED', 'COMPLETED']);
-    expect(await stockOf(api, sku)).toEqual({ available: 4, reserved: 0, sold: 1 });
+    // No execution stays open through transit and the receipt wait.
     const execution = await eventually(async () => {
       const found = api.stack.stepFunctions.executions.get(body.orderId);
       return found?.status === 'SUCCEEDED' ? found : null;
     });
-    expect(api.stack.stepFunctions.faults.failSignals.get(`${body.orderId}/AutoComplete`)).toBe(0);
     expect(execution.status).toBe('SUCCEEDED');
+    await deliver(api, 'uma', body.orderId, shipped.shipment.trackingNumber);
+    const delivered = await getOrder(api, 'uma', body.orderId);
+    expect(delivered.status).toBe('DELIVERED');
+    // The due-orders sweeper completes it at its receipt deadline (2 s), not before.
+    const completed = await waitForStatus(api, 'uma', body.orderId, 'COMPLETED', 15_000);
+    expect(Date.parse(completed.history.at(-1).at) - Date.parse(completed.history.at(-2).at)).toBeGreaterThanOrEqual(2_000);
+    expect(completed.history.map((h: { status: string }) => h.status)).toEqual(['PENDING_PAYMENT', 'PAID', 'PICKING', 'PACKED', 'SHIPPED', 'DELIVERED', 'COMPLETED']);
+    expect(await stockOf(api, sku)).toEqual({ available: 4, reserved: 0, sold: 1 });
+  });
+
+  it('completes a shipped order the carrier never reports delivered at DELIVERY_TIMEOUT_SECONDS; a confirmation first wins', async () => {
+    const sku = await product(api, 5);
+    const quiet = (await placeOrder(api, 'vic', [{ sku, quantity: 1 }])).body.orderId as string;
+    const confirmed = (await placeOrder(api, 'vic', [{ sku, quantity: 1 }])).body.orderId as string;
+    for (const orderId of [quiet, confirmed]) {
+      await pay(api, 'vic', orderId);
+      await pickAndShip(api, 'vic', orderId);
+    }
+    expect((await api.request('POST', `/orders/${confirmed}/confirm-receipt`, { token: await api.token('vic') })).status).toBe(200);
+    const done = await waitForStatus(api, 'vic', quiet, 'COMPLETED', 15_000);
+    expect(done.history.map((h: { status: string }) => h.status).slice(-2)).toEqual(['SHIPPED', 'COMPLETED']);
+    expect(Date.parse(done.history.at(-1).at) - Date.parse(done.history.at(-2).at)).toBeGreaterThanOrEqual(4_000);
+    // Completed once each: the confirmed order was not completed again by the sweeper.
+    const other = await getOrder(api, 'vic', confirmed);
+    expect(other.history.filter((h: { status: string }) => h.status === 'COMPLETED')).toHaveLength(1);
   });
 });

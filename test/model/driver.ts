@@ -24,6 +24,7 @@ export const MODEL_STACK_OPTIONS: LocalStackOptions = {
     PICKING_TIMEOUT_SECONDS: String(MODEL_SETTINGS.pickingTimeoutSeconds),
     AUTO_CONFIRM_SECONDS: String(MODEL_SETTINGS.autoConfirmSeconds),
     RECONCILE_INTERVAL_SECONDS: '5',
+    DUE_SWEEP_INTERVAL_SECONDS: '1',
     RECONCILE_GRACE_SECONDS: '3',
     // Lost notifications are looked for at the provider while the deadline runs too.
     RECONCILE_PAYMENT_QUERY_SECONDS: '3',
