@@ -60,7 +60,13 @@ export const backorderedPartition = 'PICKTASK#BACKORDERED';
  * write one hot partition. The reconciler reads it to find stranded orders.
  */
 export const GSI3 = 'gsi3';
-export const OPEN_ORDER_SHARDS = 8;
+/**
+ * 32: every write of an open order (about 4 in its first minutes) rewrites its index
+ * entry (2 KB, 2 WRU); at the mission's peak (1,200 orders/s) 8 shards would take about
+ * 1,200 WRU/s each, over a partition's 1,000 (docs/capacity.md). Widening keeps every
+ * order where it is: readers visit shards 0 to 31, which include the old 0 to 7.
+ */
+export const OPEN_ORDER_SHARDS = 32;
 export function openOrderPartition(orderId: string): string {
   return `OPEN#${shardOf(orderId, OPEN_ORDER_SHARDS)}`;
 }

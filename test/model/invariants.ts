@@ -15,6 +15,15 @@ import { Client, MODEL_SETTINGS, type RunRecord } from './driver.js';
 
 const RANK: Record<string, number> = { PENDING_PAYMENT: 0, PAID: 1, PICKING: 2, PACKED: 3, SHIPPED: 4, DELIVERED: 5, COMPLETED: 6, CANCELLED: 7 };
 const FINAL = new Set(['COMPLETED', 'CANCELLED']);
+const HANDED_OVER = new Set(['SHIPPED', 'DELIVERED']);
+
+/** The order as stored (its index keys too), read as an operator would. */
+async function storedOrder(orderId: string): Promise<(Record<string, unknown> & { dueAt?: string; gsi2pk?: string }) | undefined> {
+  const { dynamo } = await import('../../functions/adapters/aws-clients.js');
+  const { GetCommand } = await import('@aws-sdk/lib-dynamodb');
+  const { keys, tableName } = await import('../../functions/adapters/keys.js');
+  return (await dynamo.send(new GetCommand({ TableName: tableName(), Key: keys.order(orderId), ConsistentRead: true }))).Item;
+}
 const SOLD = new Set(['PACKED', 'SHIPPED', 'DELIVERED', 'COMPLETED', 'PAID', 'PICKING']);
 
 export interface Verdict {
@@ -26,13 +35,14 @@ export interface Verdict {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Settled: final with every refund done, or waiting (SHIPPED: the long wait for the carrier) on a task with a deadline. */
+/** Settled: final with every refund done, or handed over to the carrier (SHIPPED: the long wait for it, kept by the due-orders index) with its execution ended. */
 function settled(order: any, stack: LocalStack): boolean {
+  const execution = stack.stepFunctions.executions.get(order.orderId)?.status;
   if (FINAL.has(order.status)) {
     const pending = (order.payment?.refunds ?? []).some((r: { status: string }) => r.status === 'PENDING');
-    return !pending && stack.stepFunctions.executions.get(order.orderId)?.status !== 'RUNNING';
+    return !pending && execution !== 'RUNNING';
   }
-  return order.status === 'SHIPPED' && stack.stepFunctions.openTasks(order.orderId).some((t) => t.deadlineAt !== null);
+  return order.status === 'SHIPPED' && execution === 'SUCCEEDED';
 }
 
 export async function checkInvariants(stack: LocalStack, run: RunRecord, settleTimeoutMs = 25_000 + MODEL_SETTINGS.pickingTimeoutSeconds * 1000): Promise<Verdict> {
@@ -62,10 +72,15 @@ export async function checkInvariants(stack: LocalStack, run: RunRecord, settleT
     const key = order.status === 'CANCELLED' ? `CANCELLED/${order.cancellation?.reason}` : order.status;
     outcomes[key] = (outcomes[key] ?? 0) + 1;
 
-    // Every order final, or waiting with a running execution and a deadline.
+    // Every order final; or handed over to the carrier, its execution ended and its next
+    // deadline in the due-orders index; or waiting with a running execution and a deadline.
     const execution = stack.stepFunctions.executions.get(orderId);
     const open = stack.stepFunctions.openTasks(orderId);
-    if (FINAL.has(order.status)) {
+    if (HANDED_OVER.has(order.status)) {
+      check(execution?.status === 'SUCCEEDED' && open.length === 0, () => `${where}: ${order.status} but its execution is ${execution?.status ?? 'missing'}, waiting on ${JSON.stringify(open)}`);
+      const stored = await storedOrder(orderId);
+      check(!!stored?.dueAt && stored.gsi2pk?.startsWith('DUE#') === true, () => `${where}: ${order.status} with no deadline in the due-orders index (${JSON.stringify({ dueAt: stored?.dueAt })})`);
+    } else if (FINAL.has(order.status)) {
       check(execution?.status === 'SUCCEEDED', () => `${where}: ${order.status} but its execution is ${execution?.status ?? 'missing'} ${execution?.error ?? ''}`);
       check(open.length === 0, () => `${where}: ${order.status} but its execution still waits on ${open.map((t) => t.state).join(', ')}`);
     } else {
