@@ -203,3 +203,6 @@ export const HANDED_OVER: readonly OrderStatus[] = ['SHIPPED', 'DELIVERED'];
 export function workflowInStep(status: OrderStatus, executionStatus: string): boolean {
   return executionStatus === 'RUNNING' || (executionStatus === 'SUCCEEDED' && HANDED_OVER.includes(status));
 }
+
+/** An order id: `ord_` and a ULID (26 Crockford base-32 characters). */
+export const ORDER_ID_PATTERN = /^ord_[0-9A-HJKMNP-TV-Z]{26}$/;

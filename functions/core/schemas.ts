@@ -3,14 +3,14 @@
  * body can smuggle in a price, a status or a customer id.
  */
 import { z } from 'zod';
-import { CARRIER_STATUSES, ORDER_STATUSES, PAYMENT_METHODS } from './order.js';
+import { CARRIER_STATUSES, ORDER_ID_PATTERN, ORDER_STATUSES, PAYMENT_METHODS } from './order.js';
 import { RETURN_REASONS, RETURN_STATUSES } from './returns.js';
 import { EVENT_TYPES } from './events.js';
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, MAX_REPORTED_AMOUNT_MINOR, MAX_UNIT_PRICE_MINOR } from './money.js';
 import { MAX_STOCK_SHARDS } from './stock-shards.js';
 
 export const SKU = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 characters of A-Z a-z 0-9 - _ .');
-export const ORDER_ID = z.string().regex(/^ord_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an order id (ord_ and 26 ULID characters)');
+export const ORDER_ID = z.string().regex(ORDER_ID_PATTERN, 'must be an order id (ord_ and 26 ULID characters)');
 export const CURRENCY = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code');
 /** A catalog or line price (money.ts holds every bound). */
 const PRICE_MINOR = z.int().min(0).max(MAX_UNIT_PRICE_MINOR);

@@ -8,17 +8,18 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSEvent, SQSRecord, Context } from 'aws-lambda';
-import { z } from 'zod';
-import { ORDER_ID } from '../core/schemas.js';
+// zod's mini build: the same validation, a fraction of the load time (workers validate one small message shape).
+import * as z from 'zod/mini';
+import { ORDER_ID_PATTERN } from '../core/order.js';
 import { logger, metrics } from '../shared/powertools.js';
 
 export const taskMessage = z.object({
   action: z.string(),
-  orderId: ORDER_ID,
+  orderId: z.string().check(z.regex(ORDER_ID_PATTERN)),
   /** The return workflow's messages name their return too. */
-  returnId: z.string().regex(/^ret_[0-9A-F]{26}$/).optional(),
-  taskToken: z.string().min(1),
-  failure: z.object({ Error: z.string().optional(), Cause: z.string().optional(), reason: z.string().optional() }).loose().optional(),
+  returnId: z.optional(z.string().check(z.regex(/^ret_[0-9A-F]{26}$/))),
+  taskToken: z.string().check(z.minLength(1)),
+  failure: z.optional(z.looseObject({ Error: z.optional(z.string()), Cause: z.optional(z.string()), reason: z.optional(z.string()) })),
 });
 export type TaskMessage = z.infer<typeof taskMessage>;
 

@@ -6,10 +6,10 @@
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { attemptDelivery, retryScheduleFromEnv } from '../services/events.js';
 
-const message = z.object({ endpointId: z.string().min(1), eventId: z.string().min(1) });
+const message = z.object({ endpointId: z.string().check(z.minLength(1)), eventId: z.string().check(z.minLength(1)) });
 const schedule = retryScheduleFromEnv();
 const processor = new BatchProcessor(EventType.SQS);
 

@@ -41,3 +41,9 @@ export interface Carrier {
   verifyPush(rawBody: string, headers: Record<string, string | undefined>): Promise<TrackingPush>;
   readonly pushAnswer: { statusCode: number; contentType: string; body: string };
 }
+
+/** How each carrier wants a push answered, known without loading its adapter. */
+export const PUSH_ANSWERS: Record<'sandbox' | 'kuaidi100', Carrier['pushAnswer']> = {
+  sandbox: { statusCode: 200, contentType: 'application/json', body: JSON.stringify({ received: true }) },
+  kuaidi100: { statusCode: 200, contentType: 'application/json', body: JSON.stringify({ result: true, returnCode: '200', message: '成功' }) },
+};

@@ -23,7 +23,7 @@ import type { ShipmentEvent, ShippingAddress } from '../../core/order.js';
 import { credentialsLoader } from '../payments/credentials.js';
 import { ProviderError, providerFetch } from '../outbound.js';
 import { splitSecrets } from '../signatures.js';
-import type { Carrier, TrackingPush } from './carrier.js';
+import { PUSH_ANSWERS, type Carrier, type TrackingPush } from './carrier.js';
 
 const accountSchema = z.object({ partnerId: z.string().optional(), partnerKey: z.string().optional(), partnerSecret: z.string().optional(), net: z.string().optional(), code: z.string().optional() });
 const credentialsSchema = z.object({
@@ -115,7 +115,7 @@ export function kuaidi100Carrier(): Carrier {
 
   return {
     webhook: 'kuaidi100',
-    pushAnswer: { statusCode: 200, contentType: 'application/json', body: JSON.stringify({ result: true, returnCode: '200', message: '成功' }) },
+    pushAnswer: PUSH_ANSWERS.kuaidi100,
 
     async book({ orderId, company, packages, recipient }) {
       const c = await credentials();

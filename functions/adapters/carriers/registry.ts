@@ -4,9 +4,7 @@
  * for a company (Kuaidi100 for SF Express, ZTO and EMS) or for a webhook path.
  */
 import { CARRIERS, chooseCarrier, type CarrierName, type CarrierRule, type Destination } from '../../core/carriers.js';
-import type { Carrier } from './carrier.js';
-import { kuaidi100Carrier } from './kuaidi100.js';
-import { sandboxCarrier } from './sandbox.js';
+import { PUSH_ANSWERS, type Carrier } from './carrier.js';
 
 export interface Carriers {
   /** The company for a destination. */
@@ -25,21 +23,35 @@ export function carrierRouting(env: NodeJS.ProcessEnv = process.env): { fallback
 
 export function carriersFromEnv(): Carriers {
   const { fallback, rules } = carrierRouting();
-  let sandbox: Carrier | undefined;
-  let kuaidi100: Carrier | undefined;
+  const built = new Map<string, Carrier>();
   const forWebhook = (name: string): Carrier => {
-    if (name === 'kuaidi100') return (kuaidi100 ??= kuaidi100Carrier());
-    if (name === 'sandbox') {
-      const url = process.env.SANDBOX_URL;
-      if (!url) throw new Error('The sandbox carrier needs SANDBOX_URL (the local stack sets it)');
-      return (sandbox ??= sandboxCarrier(url));
-    }
-    throw new Error(`Unknown carrier webhook "${name}"`);
+    if (name !== 'kuaidi100' && name !== 'sandbox') throw new Error(`Unknown carrier webhook "${name}"`);
+    if (name === 'sandbox' && !process.env.SANDBOX_URL) throw new Error('The sandbox carrier needs SANDBOX_URL (the local stack sets it)');
+    let carrier = built.get(name);
+    if (!carrier) built.set(name, (carrier = lazyCarrier(name)));
+    return carrier;
   };
   return {
     choose: (destination) => chooseCarrier(destination, fallback, rules),
     forCompany: (company) => forWebhook(company === 'sandbox' ? 'sandbox' : 'kuaidi100'),
     forWebhook,
+  };
+}
+
+/** A carrier whose adapter is loaded on its first call (a failed load is tried again on the next): a cold start pays for none. */
+function lazyCarrier(name: 'sandbox' | 'kuaidi100'): Carrier {
+  let loading: Promise<Carrier> | undefined;
+  const adapter = () =>
+    (loading ??= (name === 'kuaidi100' ? import('./kuaidi100.js').then((m) => m.kuaidi100Carrier()) : import('./sandbox.js').then((m) => m.sandboxCarrier(process.env.SANDBOX_URL!))).catch((error: unknown) => {
+      loading = undefined;
+      throw error;
+    }));
+  return {
+    webhook: name,
+    pushAnswer: PUSH_ANSWERS[name],
+    book: async (request) => (await adapter()).book(request),
+    subscribe: async (booking, recipient) => (await adapter()).subscribe(booking, recipient),
+    verifyPush: async (rawBody, headers) => (await adapter()).verifyPush(rawBody, headers),
   };
 }
 

@@ -8,12 +8,12 @@ import { parseWebhookBody } from '../../core/webhook-body.js';
 import { ProviderError, providerFetch } from '../outbound.js';
 import { webhookSecret } from '../secrets.js';
 import { verifyStandardWebhook } from '../signatures.js';
-import type { Carrier } from './carrier.js';
+import { PUSH_ANSWERS, type Carrier } from './carrier.js';
 
 export function sandboxCarrier(baseUrl: string): Carrier {
   return {
     webhook: 'sandbox',
-    pushAnswer: { statusCode: 200, contentType: 'application/json', body: JSON.stringify({ received: true }) },
+    pushAnswer: PUSH_ANSWERS.sandbox,
     async book({ orderId, packages }) {
       // The sandbox needs no address: nothing personal leaves for it.
       const response = await providerFetch(`${baseUrl}/sandbox/shipments`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ orderId, packages }) });
