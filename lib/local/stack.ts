@@ -120,7 +120,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }
       : {};
     const dynamoProxy = await startPolicyProxy(dynamo.endpoint, policies, (policy, caller, target, body) => dynamoCheck(policy, caller, target, body, region), dynamoHooks);
-    // Every SQS call passes here, the harness's too: Step Functions' sends and the event sources' polls are the workload's.
+    // Functions' SQS calls pass here (and, while counting, the harness's too: Step Functions' sends and the event sources' polls are the workload's).
     // The emulator has no message move tasks: the proxy answers those itself.
     const moveTasks = messageMoveTasks(new SQSClient({ endpoint: fauxqs.address, region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }));
     const sqsProxy = await startPolicyProxy(fauxqs.address, policies, (policy, caller, target, body) => sqsCheck(policy, caller, target, body, region), {
@@ -141,7 +141,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queues[queue.id] = { url: main.queueUrl, arn: main.queueArn, dlqUrl: dlq.queueUrl, dlqArn: dlq.queueArn };
     }
     const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-    const sqs = new SQSClient({ endpoint: sqsProxy.endpoint, region, credentials, useQueueUrlAsEndpoint: false });
+    // Step Functions' sends and the event sources' polls: through the proxy only when counted (one hop fewer otherwise).
+    const sqs = new SQSClient({ endpoint: meter?.on ? sqsProxy.endpoint : fauxqs.address, region, credentials, useQueueUrlAsEndpoint: false });
 
     // Each workflow's ASL with its queues' URLs, as DefinitionSubstitutions does on AWS.
     const definitionOf = async (file: string) =>
