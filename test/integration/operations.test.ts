@@ -1,5 +1,5 @@
 /** What operators rely on: poison messages in DLQs (reported, listed, redriven) and the stranded-order reconciler. */
-import { ListMessageMoveTasksCommand } from '@aws-sdk/client-sqs';
+import { ListMessageMoveTasksCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { StopExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, SANDBOX_PAYMENTS, useLocalStack } from '../helpers/local-stack.js';
@@ -66,7 +66,9 @@ describe('poison messages', () => {
     // An SQS message move task moves it back (emulated locally as the proxy in front of the SQS emulator).
     expect(redrive.body).toEqual({ stage: 'payment', moved: 1, taskHandle: expect.any(String) });
     const task = await eventually(async () => {
-      const { Results = [] } = await api.stack.sqs.send(new ListMessageMoveTasksCommand({ SourceArn: api.stack.queues.payment!.dlqArn }));
+      // Through the stack's SQS endpoint (the proxy answers move tasks; the emulator behind it has none).
+      const sqs = new SQSClient({ endpoint: api.stack.endpoints.sqs, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+      const { Results = [] } = await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: api.stack.queues.payment!.dlqArn }));
       return Results[0]?.Status === 'COMPLETED' ? Results[0] : null;
     }, 10_000, 'the move task to complete');
     expect(task).toMatchObject({ TaskHandle: redrive.body.taskHandle, ApproximateNumberOfMessagesMoved: 1, DestinationArn: api.stack.queues.payment!.arn });

@@ -1,4 +1,5 @@
 /** The operator's queues: stuck orders, returns to approve, dead letters to redrive. */
+import { useState } from 'preact/hooks';
 import { api } from '../api.js';
 import { ConfirmButton, html, Status, time, useLoad } from '../ui.js';
 
@@ -48,6 +49,8 @@ export function Returns() {
 
 export function DeadLetters() {
   const letters = useLoad(() => api<{ items: { stage: string; approximateCount: number; messages: any[] }[] }>('GET', '/ops/dead-letters'));
+  // A redrive is an SQS move task: the messages go back in the background. The stage keeps its button (and its outcome) after the list reloads empty.
+  const [redriven, setRedriven] = useState<Record<string, boolean>>({});
   return html`<section aria-labelledby="dlq-title">
     <h1 id="dlq-title">Dead letters</h1>
     <${Status} ...${letters} />
@@ -57,7 +60,7 @@ export function DeadLetters() {
         ${(letters.data?.items ?? []).map(
           (q) => html`<tr>
             <td>${q.stage}</td><td>${q.approximateCount}</td><td>${q.messages.map((m) => m.orderId).filter(Boolean).join(', ')}</td>
-            <td>${q.approximateCount > 0 ? html`<${ConfirmButton} label=${`Redrive ${q.stage}`} question=${`Move ${q.approximateCount} message(s) back to the ${q.stage} queue?`} confirm="Redrive" action=${() => api('POST', `/ops/dead-letters/${q.stage}/redrive`)} done=${letters.reload} />` : ''}</td>
+            <td>${q.approximateCount > 0 || redriven[q.stage] ? html`<${ConfirmButton} label=${`Redrive ${q.stage}`} question=${`Move ${q.approximateCount} message(s) back to the ${q.stage} queue?`} confirm="Redrive" action=${async () => { await api('POST', `/ops/dead-letters/${q.stage}/redrive`); setRedriven({ ...redriven, [q.stage]: true }); }} done=${letters.reload} />` : ''}</td>
           </tr>`,
         )}
       </tbody>
