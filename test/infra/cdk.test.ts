@@ -148,10 +148,24 @@ describe('the CDK stack', () => {
     }
   });
 
-  it('alarms on every DLQ and runs the reconciler on a schedule', () => {
+  it('alarms on every DLQ and runs the reconciler and the due-orders sweep on a schedule', () => {
     template.resourceCountIs('AWS::CloudWatch::Alarm', stageQueues.length + streamFunctions.length);
     template.allResourcesProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' });
+    // Deadlines after the hand-over to the carrier (the execution has ended): every minute.
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
+  });
+
+  it('lets the operators redrive a DLQ with an SQS message move task', () => {
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
+    const opsPolicy = policies.find(([id]) => id.startsWith('opsFunction'));
+    const statements: { Action: string | string[]; Resource: unknown }[] = opsPolicy![1].Properties.PolicyDocument.Statement;
+    const moving = statements.filter((st) => [st.Action].flat().includes('sqs:StartMessageMoveTask'));
+    expect(moving.length).toBeGreaterThan(0);
+    for (const st of moving) {
+      expect([st.Action].flat()).toEqual(expect.arrayContaining(['sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks', 'sqs:CancelMessageMoveTask']));
+      expect(JSON.stringify(st.Resource)).toMatch(/Dlq/);
+    }
   });
 
   it('maps each stage queue to its worker with ReportBatchItemFailures', () => {
