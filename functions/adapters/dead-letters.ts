@@ -4,7 +4,7 @@
  * QUEUE_URL_<STAGE> and DLQ_URL_<STAGE>.
  */
 import { GetQueueAttributesCommand, ListMessageMoveTasksCommand, ReceiveMessageCommand, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
-import { sqs } from './aws-clients.js';
+import { sqs } from './sqs-client.js';
 
 export interface StageQueueUrls {
   stage: string;

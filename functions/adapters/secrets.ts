@@ -4,7 +4,7 @@
  * once per container.
  */
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { secrets } from './aws-clients.js';
+import { secrets } from './secrets-client.js';
 
 const cache = new Map<string, Promise<string>>();
 

@@ -16,7 +16,7 @@ import {
   GetExecutionHistoryCommand,
   RedriveExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import { sfn } from './aws-clients.js';
+import { sfn } from './sfn-client.js';
 import type { Deadlines } from '../core/config.js';
 
 export type SignalResult = 'sent' | 'closed';

@@ -19,7 +19,7 @@ import type { Return } from '../core/returns.js';
 import { dayIn, REPORT_SHARDS, reportIncrements } from '../core/reports.js';
 import { reportTimezone } from '../core/config.js';
 import { DomainError } from '../core/errors.js';
-import { sqs } from '../adapters/aws-clients.js';
+import { sqs } from '../adapters/sqs-client.js';
 import { shardOf } from '../adapters/keys.js';
 import { markLowStock } from '../adapters/products.js';
 import { reindexOrder } from '../adapters/order-index.js';
