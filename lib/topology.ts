@@ -68,7 +68,7 @@ export const httpFunctions: HttpFunction[] = [
     entry: 'functions/http/catalog.ts',
     needs: ['jwtVerifier'],
     // A restock serves backordered orders first (GSI2 lists them, oldest first).
-    table: { actions: ['GetItem', 'Query', 'UpdateItem', 'PutItem'], indexes: ['gsi1', 'gsi2'] },
+    table: { actions: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem', 'PutItem'], indexes: ['gsi1', 'gsi2'] },
     routes: [
       route('GET', '/products', 'none'),
       route('GET', '/products/{sku}', 'none'),
@@ -246,10 +246,11 @@ export const streamFunctions = [
     id: 'eventPublisher',
     entry: 'functions/streams/publish-events.ts',
     batchSize: 100,
-    keyPrefixes: ['ORDER#', 'RETURN#', 'PRODUCT#'],
+    // STOCK#: a sharded SKU's other stock items (their changes are judged for stock.low).
+    keyPrefixes: ['ORDER#', 'RETURN#', 'PRODUCT#', 'STOCK#'],
     needs: ['eventDeliveries'] as HttpFunction['needs'],
-    // Events (transactions of Put and Update), sequence counters, report counters, deliveries; endpoints by GSI1; the operators' order index (BatchWriteItem).
-    table: { actions: ['GetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'], indexes: ['gsi1'] } as TableAccess,
+    // Events (transactions of Put and Update), sequence counters, report counters, deliveries; endpoints by GSI1; the operators' order index (BatchWriteItem); a sharded SKU's stock items (BatchGetItem, for stock.low).
+    table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'], indexes: ['gsi1'] } as TableAccess,
   },
 ];
 

@@ -1,8 +1,12 @@
 /** Single-table keys. One place, so every reader and writer agrees. */
 export const keys = {
   product: (sku: string) => ({ pk: `PRODUCT#${sku}`, sk: 'PRODUCT' }),
-  /** One shard of a SKU's stock (core/stock-shards.ts): shard 0 is the product item itself. */
-  stockShard: (sku: string, shard: number) => (shard === 0 ? { pk: `PRODUCT#${sku}`, sk: 'PRODUCT' } : { pk: `PRODUCT#${sku}`, sk: `STOCK#${String(shard).padStart(3, '0')}` }),
+  /**
+   * One shard of a SKU's stock (core/stock-shards.ts): shard 0 is the product item
+   * itself; the others have partition keys of their own, since a partition's write
+   * limit holds for every item under one key.
+   */
+  stockShard: (sku: string, shard: number) => (shard === 0 ? { pk: `PRODUCT#${sku}`, sk: 'PRODUCT' } : { pk: `STOCK#${sku}#${shard}`, sk: 'STOCK' }),
   order: (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'ORDER' }),
   idempotency: (customerId: string, key: string) => ({ pk: `IDEMPOTENCY#${customerId}#${key}`, sk: 'IDEMPOTENCY' }),
   webhook: (source: string, eventId: string) => ({ pk: `WEBHOOK#${source}#${eventId}`, sk: 'WEBHOOK' }),

@@ -2,7 +2,7 @@
  * Products and their stock counters. Every stock change is a conditional write, so
  * no interleaving of requests can take `available`, `reserved` or `sold` below zero.
  */
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand, type QueryCommandOutput } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { batchGetAll } from './batch-get.js';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamo } from './aws-clients.js';
@@ -32,20 +32,16 @@ function toProduct(item: Record<string, unknown>, stockItems: readonly Record<st
 /** Has this product ever had stock items beyond its own (then its totals are sums). */
 const sharded = (item: Record<string, unknown>) => ((item.stockShardsMax as number) ?? 1) > 1;
 
-/** A product's item and every stock item it has (one query: they share the partition). */
+/** A product's item and every stock item it has ever had (`stockShardsMax` of them), read consistently. */
 async function readProductItems(sku: string): Promise<{ base: Record<string, unknown>; stockItems: Record<string, unknown>[] } | null> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const out: QueryCommandOutput = await dynamo.send(
-      new QueryCommand({ TableName: TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': keys.product(sku).pk }, ConsistentRead: true, ExclusiveStartKey: startKey }),
-    );
-    items.push(...(out.Items ?? []));
-    startKey = out.LastEvaluatedKey;
-  } while (startKey);
-  const base = items.find((item) => item.sk === 'PRODUCT');
-  return base ? { base, stockItems: items } : null;
+  const { Item: base } = await dynamo.send(new GetCommand({ TableName: TABLE, Key: keys.product(sku), ConsistentRead: true }));
+  if (!base) return null;
+  const others = Array.from({ length: ((base.stockShardsMax as number) ?? 1) - 1 }, (_, i) => keys.stockShard(sku, i + 1));
+  return { base, stockItems: [base, ...(others.length ? await batchGetAll(others, { consistent: true }) : [])] };
 }
+
+/** Which shard a stock item is (the product item is shard 0). */
+const shardOfItem = (item: Record<string, unknown>) => (typeof item.shard === 'number' ? item.shard : 0);
 
 export async function getProduct(sku: string): Promise<Product | null> {
   const read = await readProductItems(sku);
@@ -58,7 +54,7 @@ export async function getStock(sku: string): Promise<{ product: Product; shards:
   if (!read) return null;
   const product = toProduct(read.base, read.stockItems);
   const shards = read.stockItems
-    .map((item) => ({ shard: item.sk === 'PRODUCT' ? 0 : Number(item.shard), available: (item.available as number) ?? 0 }))
+    .map((item) => ({ shard: shardOfItem(item), available: (item.available as number) ?? 0 }))
     .filter((count) => count.shard < product.stockShards);
   return { product, shards };
 }
@@ -105,6 +101,9 @@ const zeroCounters = Object.fromEntries(STOCK_COUNTERS.map((name) => [name, `${n
 export async function putProduct(sku: string, input: { name: string; priceMinor: number; currency: string; lowStockThreshold?: number; stockShards?: number }): Promise<Product> {
   const now = new Date().toISOString();
   const shards = input.stockShards;
+  // stockShardsMax: the most stock items the product has ever had; every one is read for its totals, so it never goes down.
+  const { Item: current } = shards && shards > 1 ? await dynamo.send(new GetCommand({ TableName: TABLE, Key: keys.product(sku), ConsistentRead: true })) : { Item: undefined };
+  const max = Math.max((current?.stockShardsMax as number | undefined) ?? 1, shards ?? 1);
   const base = {
     TableName: TABLE,
     Key: keys.product(sku),
@@ -112,10 +111,11 @@ export async function putProduct(sku: string, input: { name: string; priceMinor:
       'SET sku = :sku, #name = :name, priceMinor = :price, currency = :currency, gsi1pk = :gp, gsi1sk = :sku, #type = :type, ' +
       `${Object.values(zeroCounters).join(', ')}, updatedAt = :now, ` +
       (input.lowStockThreshold === undefined ? 'lowStockThreshold = if_not_exists(lowStockThreshold, :zero)' : 'lowStockThreshold = :threshold') +
-      // stockShardsMax: more than 1 once the product has ever had stock items of its own (its totals are then sums).
       (shards === undefined
         ? ', stockShards = if_not_exists(stockShards, :one), stockShardsMax = if_not_exists(stockShardsMax, :one)'
-        : `, stockShards = :shards, stockShardsMax = ${shards > 1 ? ':shards' : 'if_not_exists(stockShardsMax, :shards)'}`),
+        : `, stockShards = :shards, stockShardsMax = ${shards > 1 ? ':max' : 'if_not_exists(stockShardsMax, :shards)'}`),
+    // A concurrent PUT that raised it further is not undone.
+    ...(shards && shards > 1 ? { ConditionExpression: 'attribute_not_exists(stockShardsMax) OR stockShardsMax <= :max' } : {}),
     ExpressionAttributeNames: { '#name': 'name', '#type': 'type' },
     ExpressionAttributeValues: {
       ':sku': sku,
@@ -128,6 +128,7 @@ export async function putProduct(sku: string, input: { name: string; priceMinor:
       ':now': now,
       ...(input.lowStockThreshold === undefined ? {} : { ':threshold': input.lowStockThreshold }),
       ...(shards === undefined ? { ':one': 1 } : { ':shards': shards }),
+      ...(shards && shards > 1 ? { ':max': max } : {}),
     },
   };
   if (!shards || shards === 1) {
@@ -164,7 +165,7 @@ async function drainRetiredShards(sku: string): Promise<void> {
     const stock = await readProductItems(sku);
     if (!stock) return;
     const count = (stock.base.stockShards as number) ?? 1;
-    const retired = stock.stockItems.filter((item) => item.sk !== 'PRODUCT' && Number(item.shard) >= count && ((item.available as number) ?? 0) > 0);
+    const retired = stock.stockItems.filter((item) => shardOfItem(item) >= count && ((item.available as number) ?? 0) > 0);
     if (!retired.length) return;
     try {
       await Promise.all(

@@ -107,8 +107,9 @@ function shardedLowStockEvents(before: Record<string, unknown> | undefined, afte
 /** After a sharded product's stock item changed `available`: is the product low now (flag set) or not (flag cleared)? */
 async function judgeShardedStock(change: ItemChange): Promise<void> {
   const { before, after } = change;
-  if (!after || !String(after.pk ?? '').startsWith('PRODUCT#') || before?.available === after.available) return;
-  const isStockItem = String(after.sk).startsWith('STOCK#') || isShardedProduct(after);
+  const pk = String(after?.pk ?? '');
+  if (!after || !(pk.startsWith('PRODUCT#') || pk.startsWith('STOCK#')) || before?.available === after.available) return;
+  const isStockItem = pk.startsWith('STOCK#') || isShardedProduct(after);
   if (isStockItem) await markLowStock(after.sku as string, (after.available as number) < ((before?.available as number) ?? 0));
 }
 

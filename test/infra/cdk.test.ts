@@ -182,7 +182,7 @@ describe('the CDK stack', () => {
     expect(mapping!.Properties).toMatchObject({ StartingPosition: 'TRIM_HORIZON', BisectBatchOnFunctionError: true, MaximumRetryAttempts: 10, FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 100 });
     expect(mapping!.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
     const patterns = mapping!.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern).dynamodb.Keys.pk.S[0].prefix);
-    expect(patterns).toEqual(['ORDER#', 'RETURN#', 'PRODUCT#']);
+    expect(patterns).toEqual(['ORDER#', 'RETURN#', 'PRODUCT#', 'STOCK#']);
   });
 
   it('routes every API.md route, with the JWT authorizer where a token is required', () => {
