@@ -74,9 +74,12 @@ export async function peekDeadLetters(queue: StageQueueUrls): Promise<{ stage: s
  * running one is the answer.
  */
 export async function redriveDeadLetters(queue: StageQueueUrls): Promise<{ moved: number; taskHandle: string }> {
-  const arnOf = async (url: string) => (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes!.QueueArn!;
-  const [sourceArn, destinationArn] = await Promise.all([arnOf(queue.dlqUrl), arnOf(queue.queueUrl)]);
-  const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
+  const [dlq, main] = await Promise.all([
+    sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.dlqUrl, AttributeNames: ['QueueArn', 'ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] })),
+    sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.queueUrl, AttributeNames: ['QueueArn'] })),
+  ]);
+  const Attributes = dlq.Attributes ?? {};
+  const [sourceArn, destinationArn] = [Attributes.QueueArn!, main.Attributes!.QueueArn!];
   try {
     const { TaskHandle } = await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: sourceArn, DestinationArn: destinationArn }));
     return { moved: Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0), taskHandle: TaskHandle! };

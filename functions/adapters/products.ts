@@ -7,7 +7,7 @@ import { batchGetAll } from './batch-get.js';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { dynamo } from './aws-clients.js';
 import { GSI1, keys, productsPartition, tableName } from './keys.js';
-import { STOCK_COUNTERS, sumCounters, type Product } from '../core/product.js';
+import { hasStockItems, STOCK_COUNTERS, sumCounters, type Product } from '../core/product.js';
 import { MAX_STOCK_SHARDS, spreadOverShards, type ShardCount, type Take } from '../core/stock-shards.js';
 import { backoff } from '../shared/backoff.js';
 import { cancellationReasons } from './orders.js';
@@ -29,13 +29,15 @@ function toProduct(item: Record<string, unknown>, stockItems: readonly Record<st
   };
 }
 
-/** Has this product ever had stock items beyond its own (then its totals are sums). */
-const sharded = (item: Record<string, unknown>) => ((item.stockShardsMax as number) ?? 1) > 1;
 
-/** A product's item and every stock item it has ever had (`stockShardsMax` of them), read consistently. */
-async function readProductItems(sku: string): Promise<{ base: Record<string, unknown>; stockItems: Record<string, unknown>[] } | null> {
+/**
+ * A product's item and every stock item it has ever had (`stockShardsMax` of them),
+ * read consistently; the stock items only if `wanted` says so of the product item.
+ */
+async function readProductItems(sku: string, wanted: (base: Record<string, unknown>) => boolean = () => true): Promise<{ base: Record<string, unknown>; stockItems: Record<string, unknown>[] } | null> {
   const { Item: base } = await dynamo.send(new GetCommand({ TableName: TABLE, Key: keys.product(sku), ConsistentRead: true }));
   if (!base) return null;
+  if (!wanted(base)) return { base, stockItems: [base] };
   const others = Array.from({ length: ((base.stockShardsMax as number) ?? 1) - 1 }, (_, i) => keys.stockShard(sku, i + 1));
   return { base, stockItems: [base, ...(others.length ? await batchGetAll(others, { consistent: true }) : [])] };
 }
@@ -85,7 +87,7 @@ export async function listProducts(limit: number, startKey?: Record<string, unkn
   );
   // The index holds product items; a sharded product's totals need its stock items too.
   const items = await Promise.all(
-    (out.Items ?? []).map(async (item) => (sharded(item) ? ((await getProduct(item.sku as string)) ?? toProduct(item)) : toProduct(item))),
+    (out.Items ?? []).map(async (item) => (hasStockItems(item) ? ((await getProduct(item.sku as string)) ?? toProduct(item)) : toProduct(item))),
   );
   return { items, lastKey: out.LastEvaluatedKey };
 }
@@ -219,8 +221,10 @@ export async function restock(sku: string, quantity: number): Promise<Product | 
  * cleared when above. The flag's flip is what publishes `stock.low` (services/events.ts).
  */
 export async function markLowStock(sku: string, fell: boolean): Promise<void> {
-  const read = await readProductItems(sku);
+  // No threshold and no flag to clear: nothing to judge, and the shards are not read (a flash sale changes them thousands of times a second).
+  const read = await readProductItems(sku, (base) => ((base.lowStockThreshold as number) ?? 0) > 0 || base.lowSignalled === true);
   if (!read) return;
+  if (((read.base.lowStockThreshold as number) ?? 0) <= 0 && read.base.lowSignalled !== true) return;
   const product = toProduct(read.base, read.stockItems);
   const low = product.lowStockThreshold > 0 && product.available <= product.lowStockThreshold;
   if (low && !fell) return;

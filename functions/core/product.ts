@@ -26,3 +26,6 @@ export function sumCounters(items: readonly Partial<Record<string, unknown>>[]):
   for (const item of items) for (const name of STOCK_COUNTERS) totals[name] += typeof item[name] === 'number' ? item[name] : 0;
   return totals;
 }
+
+/** Has the product ever had stock items beyond its own item (its counters are then one shard's, its totals sums)? */
+export const hasStockItems = (item: Record<string, unknown>): boolean => ((item.stockShardsMax as number) ?? 1) > 1;

@@ -14,6 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { ulid } from 'ulid';
 import { orderEvents, productEvents, returnEvents, subscribes, type EventDraft, type EventProduct } from '../core/events.js';
+import { hasStockItems } from '../core/product.js';
 import type { Order } from '../core/order.js';
 import type { Return } from '../core/returns.js';
 import { dayIn, REPORT_SHARDS, reportIncrements } from '../core/reports.js';
@@ -83,14 +84,12 @@ export function draftsOf(change: ItemChange): EventDraft[] {
   if (kind === 'ORDER' && after.sk === 'ORDER') return orderEvents(before as unknown as Order | undefined, after as unknown as Order);
   if (kind === 'RETURN') return returnEvents(before as unknown as Return | undefined, after as unknown as Return);
   if (kind === 'PRODUCT' && after.sk === 'PRODUCT') {
-    if (isShardedProduct(after)) return shardedLowStockEvents(before, after, change.at);
+    if (hasStockItems(after)) return shardedLowStockEvents(before, after, change.at);
     return productEvents(before ? productOf(before) : undefined, productOf(after), change.at);
   }
   return [];
 }
 
-/** Has the product ever had stock items of its own (its counters are then one shard's, not its totals). */
-const isShardedProduct = (item: Record<string, unknown>) => ((item.stockShardsMax as number) ?? 1) > 1;
 
 /**
  * A sharded product's `stock.low`: no one item's images hold the totals, so the
@@ -109,7 +108,7 @@ async function judgeShardedStock(change: ItemChange): Promise<void> {
   const { before, after } = change;
   const pk = String(after?.pk ?? '');
   if (!after || !(pk.startsWith('PRODUCT#') || pk.startsWith('STOCK#')) || before?.available === after.available) return;
-  const isStockItem = pk.startsWith('STOCK#') || isShardedProduct(after);
+  const isStockItem = pk.startsWith('STOCK#') || hasStockItems(after);
   if (isStockItem) await markLowStock(after.sku as string, (after.available as number) < ((before?.available as number) ?? 0));
 }
 
