@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
+import { ArnFormat, AssetHashType, CfnOutput, DockerImage, Duration, RemovalPolicy, Stack, Token, Validations, type StackProps } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
@@ -17,15 +17,15 @@ import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { CfnUserPoolGroup, Mfa, OAuthScope, UserPool, UserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Architecture, FilterCriteria, FilterRule, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, FilterCriteria, FilterRule, Function as LambdaFunctionBase, Runtime, StartingPosition, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { CfnStateMachine, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
 import { ConsoleSite } from './console-site.js';
+import { bundleFunctionSync } from './function-bundling.js';
 import { configurationProblems, paymentRouting, realProviders, usesKuaidi100, type DeploymentConfiguration } from './configuration.js';
 import { FUNCTION_TIMEOUT_SECONDS, MOVE_TASK_ACTIONS, deadlineVariables, functionEnvironment, workflowActions, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, streamFunctions, stateMachine as machineSpec, returnStateMachine as returnMachineSpec, queuesOf, table as tableSpec, throttlingFor, DEFAULT_ORDERS_PER_SECOND, type HttpFunction, type TableAccess } from './topology.js';
 
@@ -37,11 +37,28 @@ export interface OrdersStackProps extends StackProps, DeploymentConfiguration {
   deadlines?: Partial<Record<(typeof deadlineVariables)[number], number>>;
 }
 
-/** Fixes the defaults of every function once: Node 22 on arm64, ESM, minified, source maps, tracing. */
-class OrdersFunction extends NodejsFunction {
+/**
+ * Fixes the defaults of every function once: Node 22 on arm64, ESM, minified, source
+ * maps, tracing. Bundled by lib/function-bundling.ts (esbuild with code splitting, so
+ * lazily imported code is not parsed at a cold start), hashed by the bundle's output.
+ */
+class OrdersFunction extends LambdaFunctionBase {
   constructor(scope: Construct, id: string, entry: string, environment: Record<string, string>) {
     super(scope, id, {
-      entry: root(entry),
+      code: Code.fromAsset(root(''), {
+        assetHashType: AssetHashType.OUTPUT,
+        bundling: {
+          // Never pulled: local bundling always succeeds or throws (esbuild is a dependency).
+          image: DockerImage.fromRegistry('local-esbuild-only'),
+          local: {
+            tryBundle(outputDir) {
+              bundleFunctionSync(root(entry), outputDir, { target: 'node22', sourcemap: true });
+              return true;
+            },
+          },
+        },
+      }),
+      handler: 'index.handler',
       runtime: Runtime.NODEJS_22_X,
       architecture: Architecture.ARM_64,
       memorySize: 512,
@@ -49,17 +66,6 @@ class OrdersFunction extends NodejsFunction {
       tracing: Tracing.ACTIVE,
       logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY }),
       environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_SERVICE_NAME: 'orders', ...environment },
-      bundling: {
-        format: OutputFormat.ESM,
-        minify: true,
-        sourceMap: true,
-        target: 'node22',
-        // Bundle the AWS SDK too: the version the tests ran is the version deployed.
-        externalModules: [],
-        mainFields: ['module', 'main'],
-        // Some dependencies still call require(); give ESM bundles one.
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-      },
     });
   }
 }
@@ -70,7 +76,7 @@ function acknowledge(scope: IConstruct, reasons: Record<string, string>): void {
 }
 
 /** What every function's role carries from CDK, with why it is acceptable. */
-function acknowledgeLambdaBasics(fn: NodejsFunction): void {
+function acknowledgeLambdaBasics(fn: LambdaFunctionBase): void {
   acknowledge(fn, {
     'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
       'AWSLambdaBasicExecutionRole grants only CreateLogStream/PutLogEvents for the function\'s own logs.',
@@ -254,7 +260,7 @@ export class OrdersStack extends Stack {
           ...(props.webhookRetrySchedule ? { WEBHOOK_RETRY_SCHEDULE_SECONDS: props.webhookRetrySchedule.join(',') } : {}),
         },
       });
-    const grant = (fn: NodejsFunction, id: string, needs: HttpFunction['needs'] = [], access?: TableAccess) => {
+    const grant = (fn: LambdaFunctionBase, id: string, needs: HttpFunction['needs'] = [], access?: TableAccess) => {
       if (access) {
         fn.addToRolePolicy(
           new PolicyStatement({

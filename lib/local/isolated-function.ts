@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { FUNCTION_TIMEOUT_SECONDS } from '../topology.js';
+import { functionBuildOptions } from '../function-bundling.js';
 
 /** Invokes the function with an event; the worker gives it its Lambda context. */
 export type LoadedHandler = (event: unknown) => Promise<unknown>;
@@ -30,26 +31,15 @@ interface Pending {
 
 /**
  * Bundles the entries (paths from the project root) into a fresh directory, one
- * `.mjs` per entry, with the options of the CDK stack's functions. Returns the
- * bundle of each entry and a way to remove them.
+ * `.mjs` per entry (and the chunks they share), with the options of the CDK stack's
+ * functions. Returns the bundle of each entry and a way to remove them.
  */
 export async function bundleFunctions(entries: readonly string[]): Promise<{ bundles: Map<string, string>; remove(): Promise<void> }> {
   const outdir = await mkdtemp(join(tmpdir(), 'orders-functions-'));
   const root = fileURLToPath(new URL('../../', import.meta.url));
   const named = entries.map((entry, i) => ({ entry, out: `${i}-${basename(entry, '.ts')}` }));
-  await build({
-    entryPoints: Object.fromEntries(named.map(({ entry, out }) => [out, join(root, entry)])),
-    outdir,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    outExtension: { '.js': '.mjs' },
-    mainFields: ['module', 'main'],
-    logLevel: 'silent',
-    // Some dependencies still call require(); give ESM bundles one (as the CDK stack does).
-    banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
-  });
+  // One build for every function (chunks shared on disk; each worker still loads its own copy), with the options of the CDK stack's.
+  await build({ ...functionBuildOptions('node20'), minify: false, entryPoints: Object.fromEntries(named.map(({ entry, out }) => [out, join(root, entry)])), outdir });
   return {
     bundles: new Map(named.map(({ entry, out }) => [entry, join(outdir, `${out}.mjs`)])),
     remove: () => rm(outdir, { recursive: true, force: true }),
