@@ -19,7 +19,7 @@ import { startLocalStack, type LocalStack } from '../lib/local/stack.js';
 import { Meter } from '../lib/local/meter.js';
 import { DEFAULT_FLASH_SALE, simulateFlashSale } from './flash-sale.js';
 import { costLine, priceOrders } from './cost.js';
-import { measureColdStarts } from './cold-starts.js';
+import { coldStartLine, measureColdStarts } from './cold-starts.js';
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 400);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
@@ -253,7 +253,7 @@ await stack?.stop();
 // 5. Cold starts, with the stack stopped (the machine otherwise idle).
 if (PARTS.has('cold')) {
 const cold = await measureColdStarts();
-for (const c of cold) console.log(`cold start  ${c.name.padEnd(30)} ${(c.bytes / 1024).toFixed(0).padStart(5)} KB ${c.ms.toFixed(1).padStart(7)} ms  ${c.ratio.toFixed(2)}x`);
+for (const c of cold) console.log(`cold start  ${coldStartLine(c)}`);
 const worst = cold.slice(1).reduce((a, b) => (b.ratio > a.ratio ? b : a));
 console.log(`cold start  ${cold.slice(1).filter((c) => c.ratio <= 1.3).length} of ${cold.length - 1} bundles within 1.3x the bare client; the slowest is ${worst.name} at ${worst.ratio.toFixed(2)}x`);
 }
