@@ -11,12 +11,6 @@ export interface JwtSettings {
   audience: string;
 }
 
-export function jwtSettingsFromEnv(): JwtSettings | null {
-  const issuer = process.env.JWT_ISSUER;
-  const audience = process.env.JWT_AUDIENCE;
-  return issuer && audience ? { issuer, audience } : null;
-}
-
 const keySets = new Map<string, ReturnType<typeof createRemoteJWKSet>>();
 
 function keySet(issuer: string) {

@@ -1,119 +1,141 @@
 /**
- * Request schemas (zod). Every object is strict: an unknown field is a 400, so no
- * body can smuggle in a price, a status or a customer id.
+ * Request schemas, in zod's tree-shakable build (`zod/mini`: the same library and
+ * checks as the full build, functions instead of methods). Every HTTP function loads
+ * these at a cold start; the full build alone would add some 25 ms there.
+ * Every object is strict: an unknown field is a 400, so no body can smuggle in a
+ * price, a status or a customer id.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { CARRIER_STATUSES, ORDER_ID_PATTERN, ORDER_STATUSES, PAYMENT_METHODS } from './order.js';
 import { RETURN_REASONS, RETURN_STATUSES } from './returns.js';
 import { EVENT_TYPES } from './events.js';
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, MAX_REPORTED_AMOUNT_MINOR, MAX_UNIT_PRICE_MINOR } from './money.js';
 import { MAX_STOCK_SHARDS } from './stock-shards.js';
 
-export const SKU = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 characters of A-Z a-z 0-9 - _ .');
-export const ORDER_ID = z.string().regex(ORDER_ID_PATTERN, 'must be an order id (ord_ and 26 ULID characters)');
-export const CURRENCY = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code');
+// zod/mini loads no messages by default; API.md's `errors[].message` reads as the full build's.
+z.config(en());
+
+/**
+ * A schema built on first use. The contract names every route's schemas, and each
+ * costs something to build; this way a function builds only its own routes' at a cold
+ * start. Memoized: a route's validation is the contract's very object.
+ */
+export type Lazy<T> = () => T;
+export const once = <T>(build: () => T): Lazy<T> => {
+  let built: T | undefined;
+  return () => (built ??= build());
+};
+
+/** A string matching a pattern (with the message a client sees when it does not). */
+const matching = (pattern: RegExp, message?: string) => z.string().check(z.regex(pattern, message));
+/** An integer within bounds. */
+const int = (min: number, max?: number) => z.int().check(z.minimum(min), ...(max === undefined ? [] : [z.maximum(max)]));
+/** A string of at most `max` characters. */
+const upTo = (max: number) => z.string().check(z.maxLength(max));
+/** A string of `min` to `max` characters. */
+const between = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max));
+/** A query's number (query values arrive as text). */
+const queryInt = (min: number, max: number) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
+const unique = <T extends { sku: string }>(message: string) => z.refine<T[]>((items) => new Set(items.map((i) => i.sku)).size === items.length, message);
+
+export const SKU = matching(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 characters of A-Z a-z 0-9 - _ .');
+export const ORDER_ID = matching(ORDER_ID_PATTERN, 'must be an order id (ord_ and 26 ULID characters)');
+export const CURRENCY = matching(/^[A-Z]{3}$/, 'must be an ISO 4217 code');
 /** A catalog or line price (money.ts holds every bound). */
-const PRICE_MINOR = z.int().min(0).max(MAX_UNIT_PRICE_MINOR);
+const PRICE_MINOR = int(0, MAX_UNIT_PRICE_MINOR);
 /** An amount a provider reports: any exact integer, so that no real payment is refused unrecorded. */
-const REPORTED_MINOR = z.int().min(0).max(MAX_REPORTED_AMOUNT_MINOR);
-const text = (max: number) => z.string().trim().min(1).max(max);
+const REPORTED_MINOR = int(0, MAX_REPORTED_AMOUNT_MINOR);
+const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 
-export const idempotencyKey = z.string().regex(/^[\x21-\x7E]{1,255}$/, 'must be 1 to 255 visible ASCII characters');
+export const idempotencyKey = matching(/^[\x21-\x7E]{1,255}$/, 'must be 1 to 255 visible ASCII characters');
 
-export const productBody = z.strictObject({
+export const productBody = once(() => z.strictObject({
   name: text(200),
   priceMinor: PRICE_MINOR,
   currency: CURRENCY,
   /** `stock.low` when `available` falls to or below it; 0 (the default) is off. */
-  lowStockThreshold: z.int().min(0).max(1_000_000).optional(),
+  lowStockThreshold: z.optional(int(0, 1_000_000)),
   /** How many items the SKU's stock is split across (a flash sale's write rate); kept when not given. */
-  stockShards: z.int().min(1).max(MAX_STOCK_SHARDS).optional(),
-});
+  stockShards: z.optional(int(1, MAX_STOCK_SHARDS)),
+}));
 
-export const restockBody = z.strictObject({
-  quantity: z.int().min(1).max(1_000_000),
-});
+export const restockBody = once(() => z.strictObject({
+  quantity: int(1, 1_000_000),
+}));
 
-export const shippingAddress = z.strictObject({
+export const shippingAddress = once(() => z.strictObject({
   name: text(200),
   phone: text(40),
   line1: text(200),
-  line2: text(200).optional(),
+  line2: z.optional(text(200)),
   city: text(100),
-  region: text(100).optional(),
+  region: z.optional(text(100)),
   postalCode: text(20),
-  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code'),
-});
+  country: matching(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code'),
+}));
 
-export const createOrderBody = z.strictObject({
-  items: z
-    .array(
-      z.strictObject({
-        sku: SKU,
-        quantity: z.int().min(1).max(MAX_LINE_QUANTITY),
-        unitPriceMinor: PRICE_MINOR,
-      }),
-    )
-    .min(1)
-    .max(MAX_ORDER_LINES)
-    .refine((items) => new Set(items.map((i) => i.sku)).size === items.length, 'each SKU may appear at most once'),
+const orderLine = z.strictObject({
+  sku: SKU,
+  quantity: int(1, MAX_LINE_QUANTITY),
+  unitPriceMinor: PRICE_MINOR,
+});
+export const createOrderBody = once(() => z.strictObject({
+  items: z.array(orderLine).check(z.minLength(1), z.maxLength(MAX_ORDER_LINES), unique<z.infer<typeof orderLine>>('each SKU may appear at most once')),
   currency: CURRENCY,
-  shippingAddress,
+  shippingAddress: shippingAddress(),
   paymentMethod: z.enum(PAYMENT_METHODS),
-});
-export type CreateOrderBody = z.infer<typeof createOrderBody>;
+}));
+export type CreateOrderBody = z.infer<ReturnType<typeof createOrderBody>>;
 
-const cursor = z.string().min(1).max(1024);
+const cursor = between(1, 1024);
 export const pageQuery = (defaultLimit: number) =>
+  once(() => z.strictObject({
+    limit: z._default(queryInt(1, 100), defaultLimit),
+    cursor: z.optional(cursor),
+  }));
+
+export const skuParams = once(() => z.strictObject({ sku: SKU }));
+export const orderParams = once(() => z.strictObject({ orderId: ORDER_ID }));
+export const providerParams = once(() => z.strictObject({ provider: z.enum(['sandbox', 'alipay', 'wechatpay', 'paypal', 'stripe']) }));
+export const carrierParams = once(() => z.strictObject({ carrier: z.enum(['sandbox', 'kuaidi100']) }));
+
+export const completePickBody = once(() => z.optional(
   z.strictObject({
-    limit: z.coerce.number().int().min(1).max(100).default(defaultLimit),
-    cursor: cursor.optional(),
-  });
+    packages: z.optional(z.array(z.strictObject({ weightGrams: int(1, 1_000_000) })).check(z.minLength(1), z.maxLength(50))),
+  }),
+));
 
-export const skuParams = z.strictObject({ sku: SKU });
-export const orderParams = z.strictObject({ orderId: ORDER_ID });
-export const providerParams = z.strictObject({ provider: z.enum(['sandbox', 'alipay', 'wechatpay', 'paypal', 'stripe']) });
-export const carrierParams = z.strictObject({ carrier: z.enum(['sandbox', 'kuaidi100']) });
-
-export const completePickBody = z
-  .strictObject({
-    packages: z.array(z.strictObject({ weightGrams: z.int().min(1).max(1_000_000) })).min(1).max(50).optional(),
-  })
-  .optional();
-
-export const shortageBody = z.strictObject({
-  items: z
-    .array(z.strictObject({ sku: SKU, missing: z.int().min(1).max(999) }))
-    .min(1)
-    .max(50),
-  resolution: z.enum(['CANCEL_ORDER', 'SHIP_AVAILABLE', 'WAIT_FOR_RESTOCK']).optional(),
-});
+export const shortageBody = once(() => z.strictObject({
+  items: z.array(z.strictObject({ sku: SKU, missing: int(1, 999) })).check(z.minLength(1), z.maxLength(50)),
+  resolution: z.optional(z.enum(['CANCEL_ORDER', 'SHIP_AVAILABLE', 'WAIT_FOR_RESTOCK'])),
+}));
 
 /** Payment provider events, after their signature verified. */
-export const sandboxPaymentEvent = z.strictObject({
+export const sandboxPaymentEvent = once(() => z.strictObject({
   type: z.enum(['payment.succeeded', 'payment.failed']),
   data: z.strictObject({
-    paymentId: z.string().min(1).max(128),
+    paymentId: between(1, 128),
     orderId: ORDER_ID,
     amountMinor: REPORTED_MINOR,
     currency: CURRENCY,
-    reason: z.string().max(500).optional(),
+    reason: z.optional(upTo(500)),
   }),
-});
-export type SandboxPaymentEvent = z.infer<typeof sandboxPaymentEvent>;
+}));
+export type SandboxPaymentEvent = z.infer<ReturnType<typeof sandboxPaymentEvent>>;
 
-export const carrierEvent = z.strictObject({
+export const carrierEvent = once(() => z.strictObject({
   type: z.literal('tracking.updated'),
   data: z.strictObject({
-    trackingNumber: z.string().min(1).max(64),
+    trackingNumber: between(1, 64),
     status: z.enum(CARRIER_STATUSES),
     occurredAt: z.iso.datetime(),
   }),
-});
-export type CarrierEvent = z.infer<typeof carrierEvent>;
+}));
+export type CarrierEvent = z.infer<ReturnType<typeof carrierEvent>>;
 
-/** Turns zod issues into API.md's `errors: [{ path, message }]`. */
-export function issuesToErrors(error: z.ZodError, prefix: string): { path: string; message: string }[] {
+/** Turns zod issues (from either of zod's builds) into API.md's `errors: [{ path, message }]`. */
+export function issuesToErrors(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }, prefix: string): { path: string; message: string }[] {
   return error.issues.map((issue) => ({
     path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
     message: issue.message,
@@ -121,73 +143,69 @@ export function issuesToErrors(error: z.ZodError, prefix: string): { path: strin
 }
 
 /** An operator's partial refund (API.md "Returns and refunds"). */
-export const partialRefundBody = z.strictObject({
-  amountMinor: z.int().min(1).max(MAX_REPORTED_AMOUNT_MINOR),
+export const partialRefundBody = once(() => z.strictObject({
+  amountMinor: int(1, MAX_REPORTED_AMOUNT_MINOR),
   reason: z.literal('GOODWILL'),
-  note: z.string().max(500).optional(),
-});
+  note: z.optional(upTo(500)),
+}));
 
 /** Returns (API.md "Returns and refunds (after-sales)"). */
-export const returnRequestBody = z.strictObject({
+const returnLine = z.strictObject({ sku: SKU, quantity: int(1, MAX_LINE_QUANTITY), reason: z.enum(RETURN_REASONS) });
+export const returnRequestBody = once(() => z.strictObject({
+  items: z.array(returnLine).check(z.minLength(1), z.maxLength(MAX_ORDER_LINES), unique<z.infer<typeof returnLine>>('each SKU at most once')),
+  note: z.optional(upTo(500)),
+}));
+export const returnParams = once(() => z.strictObject({ returnId: matching(/^ret_[0-9A-F]{26}$/, 'must be a return id') }));
+export const returnVerdictBody = once(() => z.optional(z.strictObject({ note: z.optional(upTo(500)) })));
+export const returnsQuery = once(() => z.strictObject({
+  status: z._default(z.enum(RETURN_STATUSES), 'REQUESTED'),
+  limit: z._default(queryInt(1, 100), 50),
+  cursor: z.optional(cursor),
+}));
+export const receiveReturnBody = once(() => z.strictObject({
   items: z
-    .array(z.strictObject({ sku: SKU, quantity: z.int().min(1).max(MAX_LINE_QUANTITY), reason: z.enum(RETURN_REASONS) }))
-    .min(1)
-    .max(MAX_ORDER_LINES)
-    .refine((items) => new Set(items.map((i) => i.sku)).size === items.length, 'each SKU at most once'),
-  note: z.string().max(500).optional(),
-});
-export const returnParams = z.strictObject({ returnId: z.string().regex(/^ret_[0-9A-F]{26}$/, 'must be a return id') });
-export const returnVerdictBody = z.strictObject({ note: z.string().max(500).optional() }).optional();
-export const returnsQuery = z.strictObject({
-  status: z.enum(RETURN_STATUSES).default('REQUESTED'),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: cursor.optional(),
-});
-export const receiveReturnBody = z.strictObject({
-  items: z
-    .array(z.strictObject({ sku: SKU, quantity: z.int().min(0).max(MAX_LINE_QUANTITY), condition: z.enum(['RESELLABLE', 'DAMAGED']) }))
-    .min(1)
-    .max(2 * MAX_ORDER_LINES),
-});
+    .array(z.strictObject({ sku: SKU, quantity: int(0, MAX_LINE_QUANTITY), condition: z.enum(['RESELLABLE', 'DAMAGED']) }))
+    .check(z.minLength(1), z.maxLength(2 * MAX_ORDER_LINES)),
+}));
 
 /** Outbound webhook endpoints (API.md "Events to other systems"). */
-export const webhookEndpointBody = z.strictObject({
-  url: z.string().min(1).max(2048),
-  events: z.array(z.enum(['*', ...EVENT_TYPES])).min(1).max(EVENT_TYPES.length + 1),
-  description: z.string().max(500).optional(),
-});
-const ENDPOINT_ID = z.string().regex(/^we_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an endpoint id');
-export const endpointParams = z.strictObject({ endpointId: ENDPOINT_ID });
-export const deliveryParams = z.strictObject({ endpointId: ENDPOINT_ID, eventId: z.string().regex(/^evt_[0-9a-f]{32}$/, 'must be an event id') });
-export const deliveriesQuery = z.strictObject({
-  status: z.enum(['PENDING', 'DELIVERED', 'FAILED']).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: cursor.optional(),
-});
+export const webhookEndpointBody = once(() => z.strictObject({
+  url: between(1, 2048),
+  events: z.array(z.enum(['*', ...EVENT_TYPES])).check(z.minLength(1), z.maxLength(EVENT_TYPES.length + 1)),
+  description: z.optional(upTo(500)),
+}));
+const ENDPOINT_ID = matching(/^we_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an endpoint id');
+export const endpointParams = once(() => z.strictObject({ endpointId: ENDPOINT_ID }));
+export const deliveryParams = once(() => z.strictObject({ endpointId: ENDPOINT_ID, eventId: matching(/^evt_[0-9a-f]{32}$/, 'must be an event id') }));
+export const deliveriesQuery = once(() => z.strictObject({
+  status: z.optional(z.enum(['PENDING', 'DELIVERED', 'FAILED'])),
+  limit: z._default(queryInt(1, 100), 50),
+  cursor: z.optional(cursor),
+}));
 
 /** Daily reports: calendar dates, both ends included. */
 const DATE = z.iso.date();
-export const reportQuery = z.strictObject({ from: DATE, to: DATE });
+export const reportQuery = once(() => z.strictObject({ from: DATE, to: DATE }));
 
 /** The sandbox provider and carrier (API.md "Local sandboxes"; deployed only for staging). */
-const SANDBOX_MINOR = z.int().min(0);
-const sandboxOrderRef = z.string().min(1).max(64);
-export const sandboxPaymentParams = z.strictObject({ paymentId: z.string().regex(/^pay_[0-9A-Z]{26}$/) });
-export const sandboxTrackingParams = z.strictObject({ trackingNumber: z.string().regex(/^SBX[0-9A-F]{12}$/) });
-export const sandboxCreatePaymentBody = z.strictObject({ orderId: sandboxOrderRef, amountMinor: SANDBOX_MINOR, currency: CURRENCY, method: z.string().max(32).optional() });
-export const sandboxAttemptBody = z.strictObject({ amountMinor: SANDBOX_MINOR.optional(), currency: CURRENCY.optional(), notify: z.boolean().optional() }).optional();
-export const sandboxRefundBody = z.strictObject({ refundId: z.string().min(1).max(64), amountMinor: SANDBOX_MINOR });
-export const sandboxCreateShipmentBody = z.strictObject({ orderId: sandboxOrderRef, packages: z.array(z.strictObject({ weightGrams: z.int().min(1) })).max(50).optional() });
-export const sandboxTrackingEventBody = z.strictObject({ status: z.enum(CARRIER_STATUSES), occurredAt: z.iso.datetime().optional() });
+const SANDBOX_MINOR = int(0);
+const sandboxOrderRef = between(1, 64);
+export const sandboxPaymentParams = once(() => z.strictObject({ paymentId: matching(/^pay_[0-9A-Z]{26}$/) }));
+export const sandboxTrackingParams = once(() => z.strictObject({ trackingNumber: matching(/^SBX[0-9A-F]{12}$/) }));
+export const sandboxCreatePaymentBody = once(() => z.strictObject({ orderId: sandboxOrderRef, amountMinor: SANDBOX_MINOR, currency: CURRENCY, method: z.optional(upTo(32)) }));
+export const sandboxAttemptBody = once(() => z.optional(z.strictObject({ amountMinor: z.optional(SANDBOX_MINOR), currency: z.optional(CURRENCY), notify: z.optional(z.boolean()) })));
+export const sandboxRefundBody = once(() => z.strictObject({ refundId: between(1, 64), amountMinor: SANDBOX_MINOR }));
+export const sandboxCreateShipmentBody = once(() => z.strictObject({ orderId: sandboxOrderRef, packages: z.optional(z.array(z.strictObject({ weightGrams: int(1) })).check(z.maxLength(50))) }));
+export const sandboxTrackingEventBody = once(() => z.strictObject({ status: z.enum(CARRIER_STATUSES), occurredAt: z.optional(z.iso.datetime()) }));
 
 /** Operators' order search (API.md "Operations"): each filter optional; from/to ISO times on createdAt. */
 const opsOrderFilters = {
-  status: z.enum(ORDER_STATUSES).optional(),
-  customerId: z.string().min(1).max(128).optional(),
-  sku: SKU.optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  status: z.optional(z.enum(ORDER_STATUSES)),
+  customerId: z.optional(between(1, 128)),
+  sku: z.optional(SKU),
+  from: z.optional(z.iso.datetime({ offset: true })),
+  to: z.optional(z.iso.datetime({ offset: true })),
 };
-export const opsOrdersQuery = z.strictObject({ ...opsOrderFilters, limit: z.coerce.number().int().min(1).max(100).default(50), cursor: cursor.optional() });
-export const opsOrdersExportQuery = z.strictObject(opsOrderFilters);
-export const opsCancelBody = z.strictObject({ note: z.string().max(500).optional() }).optional();
+export const opsOrdersQuery = once(() => z.strictObject({ ...opsOrderFilters, limit: z._default(queryInt(1, 100), 50), cursor: z.optional(cursor) }));
+export const opsOrdersExportQuery = once(() => z.strictObject(opsOrderFilters));
+export const opsCancelBody = once(() => z.optional(z.strictObject({ note: z.optional(upTo(500)) })));

@@ -6,12 +6,12 @@
  * is generated, and Swagger UI's 1.9 MB loaded, when first asked for, not at start.
  */
 import { DomainError } from '../core/errors.js';
-import { openApiDocument } from './openapi.js';
 import { validation } from './contract.js';
 import { httpHandler, route, type Reply } from './http-handler.js';
 
 let document: string | undefined;
-const openApiJson = () => (document ??= JSON.stringify(openApiDocument({ includeSandbox: process.env.SERVES_SANDBOX === 'true' })));
+// The generator and the response schemas (zod's full build) load with the first ask.
+const openApiJson = async () => (document ??= JSON.stringify((await import('./openapi.js')).openApiDocument({ includeSandbox: process.env.SERVES_SANDBOX === 'true' })));
 
 // Relative URLs: the page works under any base path (an API Gateway stage, a custom domain).
 const PAGE = `<!doctype html>
@@ -43,7 +43,7 @@ export const handler = httpHandler({
   'GET /openapi.json': route({
     ...validation('GET /openapi.json'),
     async handle() {
-      return text('application/json', openApiJson(), 300);
+      return text('application/json', await openApiJson(), 300);
     },
   }),
   'GET /docs': route({

@@ -6,15 +6,16 @@
  */
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyResultV2 } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import type { $ZodType } from 'zod/v4/core';
 import { DomainError, INTERNAL_PROBLEM, toProblem, type ProblemDetails } from '../core/errors.js';
 import { idempotencyKey, issuesToErrors } from '../core/schemas.js';
-import { logger } from '../shared/powertools.js';
-import { jwtSettingsFromEnv, verifyBearer } from '../adapters/jwt.js';
-import { contract, type Access, type Operation, type Role } from './contract.js';
+import { flushMetrics, logger } from '../shared/powertools.js';
+import { builtOperation, contract, type Access, type Role, type RouteKey } from './contract.js';
 import { recordAction } from '../adapters/audit.js';
 
-const JWT = jwtSettingsFromEnv();
+/** Where tokens come from, for public routes that verify one themselves (`optionalAuth`). */
+const JWT = process.env.JWT_ISSUER && process.env.JWT_AUDIENCE ? { issuer: process.env.JWT_ISSUER, audience: process.env.JWT_AUDIENCE } : null;
 
 export type { Access, Role };
 
@@ -49,10 +50,10 @@ export interface Route<B = unknown, Q = unknown, P = unknown> {
    * authorizer there, so the function verifies a bearer token itself, if one is sent.
    */
   optionalAuth?: boolean;
-  params?: z.ZodType<P>;
-  query?: z.ZodType<Q>;
+  params?: $ZodType<P>;
+  query?: $ZodType<Q>;
   /** Omit for routes that take no body (then only none or `{}` is accepted). */
-  body?: z.ZodType<B>;
+  body?: $ZodType<B>;
   /** Webhooks: the body is read raw by the route (signatures are over the raw bytes). */
   readsRawBody?: boolean;
   handle(request: Request<B, Q, P>): Promise<Reply>;
@@ -67,7 +68,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 
 /** What a route that declares no query or body accepts: nothing. */
 const NO_FIELDS = z.strictObject({});
-const NO_BODY = NO_FIELDS.optional();
+const NO_BODY = z.optional(NO_FIELDS);
 
 /** The `Idempotency-Key` header a route requires (API.md: 1 to 255 visible ASCII characters). */
 export function requiredIdempotencyKey(headers: Record<string, string | undefined>): string {
@@ -109,9 +110,9 @@ function authorize(access: Access, principal: Principal | null): void {
   }
 }
 
-function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: string): T {
+function parse<T>(schema: $ZodType<T> | undefined, value: unknown, where: string): T {
   if (!schema) return undefined as T;
-  const result = schema.safeParse(value);
+  const result = z.safeParse(schema, value);
   if (!result.success) throw new DomainError('VALIDATION_ERROR', `The ${where} is invalid`, issuesToErrors(result.error, where));
   return result.data;
 }
@@ -127,8 +128,8 @@ function rawBodyOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): string {
  */
 function checkAgainstContract(routes: Record<string, Route>): void {
   for (const [key, definition] of Object.entries(routes)) {
-    const operation = (contract as Record<string, Operation>)[key];
-    if (!operation) throw new Error(`${key} is not in the contract (functions/http/contract.ts)`);
+    if (!(key in contract)) throw new Error(`${key} is not in the contract (functions/http/contract.ts)`);
+    const operation = builtOperation(key as RouteKey);
     for (const part of ['access', 'params', 'query', 'body'] as const) {
       if (definition[part] !== operation[part]) throw new Error(`${key}: its ${part} is not the contract's; spread validation('${key}') into the route`);
     }
@@ -160,7 +161,8 @@ export function httpHandler(routes: Record<string, Route>) {
     if (!definition) throw new DomainError('NOT_FOUND', `No route ${event.routeKey}`);
     let principal = principalFrom(event);
     if (!principal && definition.optionalAuth && event.headers?.authorization) {
-      const claims = JWT ? await verifyBearer(event.headers.authorization, JWT) : null;
+      // jose loads with the first such token: most requests never need it.
+      const claims = JWT ? await (await import('../adapters/jwt.js')).verifyBearer(event.headers.authorization, JWT) : null;
       if (!claims) throw new DomainError('UNAUTHENTICATED', 'The bearer token is invalid or expired');
       principal = principalFrom({ ...event, requestContext: { ...event.requestContext, authorizer: { jwt: { claims: claims as Record<string, string>, scopes: [] } } } });
     }
@@ -196,7 +198,16 @@ export function httpHandler(routes: Record<string, Route>) {
     };
   };
 
-  return middy(dispatch).onError(async (request) => {
+  // What a request counted (metrics.ts, e.g. a cancellation) is published with it, answered or failed.
+  const dispatchAndFlush = async (event: APIGatewayProxyEventV2WithJWTAuthorizer) => {
+    try {
+      return await dispatch(event);
+    } finally {
+      flushMetrics();
+    }
+  };
+
+  return middy(dispatchAndFlush).onError(async (request) => {
     const error = request.error;
     if (error instanceof DomainError) {
       if (error.status >= 500) logger.error('request failed', { code: error.code });

@@ -1,11 +1,13 @@
 /**
- * The OpenAPI 3.1 document of this API, generated from the contract (contract.ts): the
- * same zod schemas that validate requests, turned into JSON Schema 2020-12 by zod 4's
+ * The OpenAPI 3.1 document of this API, generated from the contract (contract.ts, and
+ * contract-responses.ts for what routes answer): the same zod schemas that validate requests, turned into JSON Schema 2020-12 by zod 4's
  * own `toJSONSchema` (request schemas as they accept input, responses as they are
  * sent). Named schemas (`.meta({ id })`) become components. Pure: no I/O.
  */
-import { z } from 'zod';
-import { contract, problem, event, type Operation } from './contract.js';
+import * as z from 'zod/mini';
+import type { $ZodType } from 'zod/v4/core';
+import { builtOperation, contract, type BuiltOperation, type RouteKey } from './contract.js';
+import { event, problem, responses as answers, type Answer } from './contract-responses.js';
 import { STATUS_OF, type ErrorCode } from '../core/errors.js';
 
 type Json = Record<string, unknown>;
@@ -13,7 +15,7 @@ type Json = Record<string, unknown>;
 /** Collects named schemas as components while converting. */
 class Components {
   readonly schemas: Record<string, Json> = {};
-  convert(schema: z.ZodType, io: 'input' | 'output'): Json {
+  convert(schema: $ZodType, io: 'input' | 'output'): Json {
     const converted = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Json;
     const { $schema: _schema, $defs, ...rest } = converted;
     for (const [name, definition] of Object.entries(($defs as Record<string, Json> | undefined) ?? {})) this.schemas[name] ??= this.relink(definition);
@@ -30,7 +32,7 @@ class Components {
   }
 }
 
-function parameters(schema: z.ZodType | undefined, where: 'path' | 'query', components: Components): Json[] {
+function parameters(schema: $ZodType | undefined, where: 'path' | 'query', components: Components): Json[] {
   if (!schema) return [];
   const object = components.convert(schema, 'input') as { properties?: Record<string, Json>; required?: string[] };
   return Object.entries(object.properties ?? {}).map(([name, property]) => ({
@@ -43,7 +45,7 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query', comp
 
 const problemContent = (components: Components) => ({ 'application/problem+json': { schema: components.convert(problem, 'output') } });
 
-function errorResponses(operation: Operation, components: Components): Record<string, Json> {
+function errorResponses(operation: BuiltOperation, components: Components): Record<string, Json> {
   const codes = new Set<ErrorCode>(operation.errors ?? []);
   if (operation.params || operation.query || operation.body || operation.rawBody || operation.idempotencyKey) codes.add('VALIDATION_ERROR');
   if (operation.access !== 'public') codes.add('UNAUTHENTICATED');
@@ -71,16 +73,16 @@ const operationId = (method: string, path: string) =>
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join('');
 
-function describeOperation(key: string, operation: Operation, components: Components): Json {
+function describeOperation(key: string, operation: BuiltOperation, answered: Record<number, Answer>, components: Components): Json {
   const [method, path] = key.split(' ') as [string, string];
   const roles = Array.isArray(operation.access) ? ` Roles: ${operation.access.join(' or ')}.` : '';
   const body = operation.body
-    ? { requestBody: { required: !operation.body.safeParse(undefined).success, content: { 'application/json': { schema: components.convert(operation.body, 'input') } } } }
+    ? { requestBody: { required: !z.safeParse(operation.body, undefined).success, content: { 'application/json': { schema: components.convert(operation.body, 'input') } } } }
     : operation.rawBody
       ? { requestBody: { required: true, description: operation.rawBody, content: { 'application/json': { schema: {} }, 'application/x-www-form-urlencoded': { schema: { type: 'object' } } } } }
       : {};
   const responses: Record<string, Json> = {};
-  for (const [status, answer] of Object.entries(operation.responses)) {
+  for (const [status, answer] of Object.entries(answered)) {
     responses[status] = {
       description: answer.description,
       ...(answer.schema || answer.contentType ? { content: { [answer.contentType ?? 'application/json']: { schema: answer.schema ? components.convert(answer.schema, 'output') : {} } } } : {}),
@@ -112,10 +114,11 @@ export interface DocumentOptions {
 export function openApiDocument(options: DocumentOptions): Json {
   const components = new Components();
   const paths: Record<string, Record<string, Json>> = {};
-  for (const [key, operation] of Object.entries(contract as Record<string, Operation>)) {
+  for (const key of Object.keys(contract) as RouteKey[]) {
+    const operation = builtOperation(key);
     if (operation.sandbox && !options.includeSandbox) continue;
     const [method, path] = key.split(' ') as [string, string];
-    (paths[path] ??= {})[method.toLowerCase()] = describeOperation(key, operation, components);
+    (paths[path] ??= {})[method.toLowerCase()] = describeOperation(key, operation, answers[key], components);
   }
   const webhookHeaders = ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } }));
   return {

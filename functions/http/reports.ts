@@ -9,7 +9,6 @@ import { reportTimezone } from '../core/config.js';
 import { validation } from './contract.js';
 import { httpHandler, json, route } from './http-handler.js';
 
-const TIMEZONE = reportTimezone();
 
 async function days(query: { from: string; to: string }) {
   if (query.from > query.to) throw new DomainError('VALIDATION_ERROR', '`from` is after `to`', [{ path: 'query.from', message: 'must not be after to' }]);
@@ -23,7 +22,7 @@ export const handler = httpHandler({
   'GET /ops/reports/daily': route({
     ...validation('GET /ops/reports/daily'),
     async handle({ query }) {
-      return json(200, { timezone: TIMEZONE, days: await days(query) });
+      return json(200, { timezone: reportTimezone(), days: await days(query) });
     },
   }),
   'GET /ops/reports/daily.csv': route({

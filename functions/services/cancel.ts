@@ -18,7 +18,8 @@ import { closeOrApply } from './payments.js';
 import { settleRefunds } from './refunds.js';
 import { signalOpenTask } from './lifecycle.js';
 import { backoff } from '../shared/backoff.js';
-import { logger, metrics } from '../shared/powertools.js';
+import { logger } from '../shared/powertools.js';
+import { metrics } from '../shared/metrics.js';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export interface CancelRequest {

@@ -19,7 +19,8 @@ import { paymentProvidersFromEnv, type PaymentProviders } from '../adapters/paym
 import { owedRefunds, settleRefunds } from './refunds.js';
 import { applyProviderRecord } from './payments.js';
 import { expireReturns, finishReceivedReturns } from './returns.js';
-import { logger, metrics } from '../shared/powertools.js';
+import { logger } from '../shared/powertools.js';
+import { metrics } from '../shared/metrics.js';
 
 const DEADLINES = deadlines();
 

@@ -12,7 +12,6 @@ import { reportTimezone } from '../core/config.js';
 import type { WebhookEndpoint } from '../adapters/events.js';
 import { logger } from '../shared/powertools.js';
 
-const TIMEZONE = reportTimezone();
 const image = (value: Record<string, unknown> | undefined) => (value ? unmarshall(value as Record<string, AttributeValue>) : undefined);
 
 export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
@@ -31,7 +30,7 @@ export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatch
           at: new Date((record.dynamodb?.ApproximateCreationDateTime ?? Date.now() / 1000) * 1000).toISOString(),
         },
         subscribers,
-        TIMEZONE,
+        reportTimezone(),
       );
     } catch (error) {
       logger.error('publishing a change failed; the stream retries from it', { eventID: record.eventID, error: error as Error });

@@ -1,6 +1,6 @@
 /** Scheduled (EventBridge on AWS, a timer locally): reconcile stranded orders. */
 import { reconcile } from '../services/reconcile.js';
-import { metrics } from '../shared/powertools.js';
+import { metrics } from '../shared/metrics.js';
 
 export const handler = async () => {
   try {

@@ -11,7 +11,8 @@ import type { SQSEvent, SQSRecord, Context } from 'aws-lambda';
 // zod's mini build: the same validation, a fraction of the load time (workers validate one small message shape).
 import * as z from 'zod/mini';
 import { ORDER_ID_PATTERN } from '../core/order.js';
-import { logger, metrics } from '../shared/powertools.js';
+import { logger } from '../shared/powertools.js';
+import { metrics } from '../shared/metrics.js';
 
 export const taskMessage = z.object({
   action: z.string(),

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { httpFunctions, sandboxFunction } from '../../lib/topology.js';
 import { useLocalStack } from '../helpers/local-stack.js';
 import { ResponseValidator } from '../helpers/openapi.js';
-import { contract } from '../../functions/http/contract.js';
+import { builtOperation, contract, type RouteKey } from '../../functions/http/contract.js';
 
 const api = useLocalStack();
 const document = async () => (await api.request('GET', '/openapi.json')).body;
@@ -66,8 +66,9 @@ describe('GET /openapi.json', () => {
     expect(inputs.length).toBeGreaterThan(20);
     for (const [where, schema] of inputs) expect([where, schema.additionalProperties]).toEqual([where, false]);
     // Queries and paths are documented as parameters; the schemas behind them are closed too.
-    for (const [key, operation] of Object.entries(contract as Record<string, { params?: z.ZodType; query?: z.ZodType }>)) {
-      for (const schema of [operation.params, operation.query].filter((s): s is z.ZodType => s !== undefined)) {
+    for (const key of Object.keys(contract) as RouteKey[]) {
+      const operation = builtOperation(key);
+      for (const schema of [operation.params, operation.query].filter((s) => s !== undefined)) {
         expect([key, (z.toJSONSchema(schema, { io: 'input' }) as { additionalProperties?: unknown }).additionalProperties]).toEqual([key, false]);
       }
     }

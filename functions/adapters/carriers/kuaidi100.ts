@@ -16,7 +16,7 @@
  * `partnerId`, `partnerKey`, `partnerSecret`, `net`, `code`), `apiBase`, `pollBase`.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { kuaidi100Status, shanghaiToIso } from '../../core/carriers.js';
 import { DomainError } from '../../core/errors.js';
 import type { ShipmentEvent, ShippingAddress } from '../../core/order.js';
@@ -25,17 +25,17 @@ import { ProviderError, providerFetch } from '../outbound.js';
 import { splitSecrets } from '../signatures.js';
 import { PUSH_ANSWERS, type Carrier, type TrackingPush } from './carrier.js';
 
-const accountSchema = z.object({ partnerId: z.string().optional(), partnerKey: z.string().optional(), partnerSecret: z.string().optional(), net: z.string().optional(), code: z.string().optional() });
+const accountSchema = z.object({ partnerId: z.optional(z.string()), partnerKey: z.optional(z.string()), partnerSecret: z.optional(z.string()), net: z.optional(z.string()), code: z.optional(z.string()) });
 const credentialsSchema = z.object({
-  key: z.string().min(1),
-  secret: z.string().min(1),
-  customer: z.string().optional(),
-  salt: z.string().min(1).optional(),
+  key: z.string().check(z.minLength(1)),
+  secret: z.string().check(z.minLength(1)),
+  customer: z.optional(z.string()),
+  salt: z.optional(z.string().check(z.minLength(1))),
   callbackUrl: z.url(),
-  sender: z.object({ name: z.string().min(1), mobile: z.string().min(1), printAddr: z.string().min(1) }),
-  accounts: z.record(z.string(), accountSchema).optional(),
-  apiBase: z.url().optional(),
-  pollBase: z.url().optional(),
+  sender: z.object({ name: z.string().check(z.minLength(1)), mobile: z.string().check(z.minLength(1)), printAddr: z.string().check(z.minLength(1)) }),
+  accounts: z.optional(z.record(z.string(), accountSchema)),
+  apiBase: z.optional(z.url()),
+  pollBase: z.optional(z.url()),
 });
 type Credentials = z.infer<typeof credentialsSchema>;
 
@@ -65,12 +65,12 @@ export function printAddress(address: ShippingAddress): string {
 
 const pushSchema = z.object({
   status: z.string(),
-  message: z.string().optional(),
+  message: z.optional(z.string()),
   lastResult: z.object({
-    state: z.string().optional(),
-    com: z.string().optional(),
-    nu: z.string().min(1).max(64),
-    data: z.array(z.object({ ftime: z.string(), time: z.string().optional(), statusCode: z.string().optional(), status: z.string().optional() }).loose()).max(500),
+    state: z.optional(z.string()),
+    com: z.optional(z.string()),
+    nu: z.string().check(z.minLength(1), z.maxLength(64)),
+    data: z.array(z.looseObject({ ftime: z.string(), time: z.optional(z.string()), statusCode: z.optional(z.string()), status: z.optional(z.string()) })).check(z.maxLength(500)),
   }),
 });
 

@@ -26,7 +26,7 @@ export function sandboxCarrier(baseUrl: string): Carrier {
     },
     async verifyPush(rawBody, headers) {
       const eventId = verifyStandardWebhook(await webhookSecret('CARRIER_WEBHOOK_SECRET'), rawBody, headers);
-      const { data } = parseWebhookBody(carrierEvent, rawBody);
+      const { data } = parseWebhookBody(carrierEvent(), rawBody);
       return { eventId, trackingNumber: data.trackingNumber, events: [{ status: data.status, occurredAt: new Date(data.occurredAt).toISOString() }] };
     },
   };

@@ -12,19 +12,19 @@
  * and `gateway` (the local stand-in; Alipay's own gateway otherwise).
  */
 import { AlipaySdk } from 'alipay-sdk';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { decimalToMinor, minorToDecimal } from '../../core/currency.js';
 import { DomainError } from '../../core/errors.js';
 import { credentialsLoader, pem } from './credentials.js';
 import { merchantPaymentId, orderIdOfMerchantPaymentId, ProviderError, type PaymentProvider, type ProviderNotification, type ProviderPayment, PROVIDER_FACTS } from './provider.js';
 
 const credentialsSchema = z.object({
-  appId: z.string().min(1),
-  privateKey: z.string().min(1),
-  alipayPublicKey: z.string().min(1),
+  appId: z.string().check(z.minLength(1)),
+  privateKey: z.string().check(z.minLength(1)),
+  alipayPublicKey: z.string().check(z.minLength(1)),
   notifyUrl: z.url(),
-  returnUrl: z.url().optional(),
-  gateway: z.url().optional(),
+  returnUrl: z.optional(z.url()),
+  gateway: z.optional(z.url()),
 });
 
 /**

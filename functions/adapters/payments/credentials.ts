@@ -4,10 +4,11 @@
  * functions that talk to providers. Parsed strictly, so a mistyped field fails the
  * first call with a message naming it rather than a signature that never verifies.
  */
-import type { z } from 'zod';
+import * as z from 'zod/mini';
+import type { $ZodType } from 'zod/v4/core';
 import { secretValue } from '../secrets.js';
 
-export function credentialsLoader<T>(provider: string, schema: z.ZodType<T>): () => Promise<T> {
+export function credentialsLoader<T>(provider: string, schema: $ZodType<T>): () => Promise<T> {
   const name = `${provider.toUpperCase()}_CREDENTIALS`;
   let loaded: Promise<T> | undefined;
   return () => {
@@ -18,7 +19,7 @@ export function credentialsLoader<T>(provider: string, schema: z.ZodType<T>): ()
       } catch {
         throw new Error(`${name} is not JSON`);
       }
-      const parsed = schema.safeParse(value);
+      const parsed = z.safeParse(schema, value);
       if (!parsed.success) throw new Error(`${name} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       return parsed.data;
     });

@@ -19,20 +19,20 @@
  */
 import { createVerify, X509Certificate } from 'node:crypto';
 import * as zlib from 'node:zlib';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { decimalToMinor, minorToDecimal } from '../../core/currency.js';
 import { DomainError } from '../../core/errors.js';
 import { credentialsLoader } from './credentials.js';
 import { ProviderError, providerFetch, type PaymentProvider, type ProviderNotification, type ProviderPayment, type RefundState, PROVIDER_FACTS } from './provider.js';
 
 const credentialsSchema = z.object({
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1),
-  webhookId: z.string().min(1),
+  clientId: z.string().check(z.minLength(1)),
+  clientSecret: z.string().check(z.minLength(1)),
+  webhookId: z.string().check(z.minLength(1)),
   returnUrl: z.url(),
   cancelUrl: z.url(),
-  apiBase: z.url().optional(),
-  certUrlPrefixes: z.array(z.url()).min(1).optional(),
+  apiBase: z.optional(z.url()),
+  certUrlPrefixes: z.optional(z.array(z.url()).check(z.minLength(1))),
 });
 type Credentials = z.infer<typeof credentialsSchema>;
 
@@ -89,13 +89,13 @@ export async function verifyPaypalWebhook(credentials: Pick<Credentials, 'webhoo
   if (!valid) throw new DomainError('INVALID_SIGNATURE', 'The PayPal webhook signature does not verify');
 }
 
-const amountSchema = z.object({ currency_code: z.string().regex(/^[A-Z]{3}$/), value: z.string() });
-const captureSchema = z.object({ id: z.string(), status: z.string(), amount: amountSchema.optional() });
+const amountSchema = z.object({ currency_code: z.string().check(z.regex(/^[A-Z]{3}$/)), value: z.string() });
+const captureSchema = z.object({ id: z.string(), status: z.string(), amount: z.optional(amountSchema) });
 const orderSchema = z.object({
   id: z.string(),
   status: z.string(),
-  links: z.array(z.object({ rel: z.string(), href: z.string() })).optional(),
-  purchase_units: z.array(z.object({ custom_id: z.string().optional(), amount: amountSchema.optional(), payments: z.object({ captures: z.array(captureSchema).optional() }).optional() })).min(1),
+  links: z.optional(z.array(z.object({ rel: z.string(), href: z.string() }))),
+  purchase_units: z.array(z.object({ custom_id: z.optional(z.string()), amount: z.optional(amountSchema), payments: z.optional(z.object({ captures: z.optional(z.array(captureSchema)) })) })).check(z.minLength(1)),
 });
 type PaypalOrder = z.infer<typeof orderSchema>;
 
@@ -238,15 +238,15 @@ export function paypalProvider(): PaymentProvider {
   };
 }
 
-const approvedSchema = z.object({ id: z.string().min(1), purchase_units: z.array(z.object({ custom_id: z.string().min(1) })).min(1) });
-const captureEventSchema = z.object({ custom_id: z.string().min(1), amount: amountSchema, supplementary_data: z.object({ related_ids: z.object({ order_id: z.string().min(1) }) }) });
-const refundEventSchema = z.object({ status: z.string(), custom_id: z.string().optional(), invoice_id: z.string().optional() });
+const approvedSchema = z.object({ id: z.string().check(z.minLength(1)), purchase_units: z.array(z.object({ custom_id: z.string().check(z.minLength(1)) })).check(z.minLength(1)) });
+const captureEventSchema = z.object({ custom_id: z.string().check(z.minLength(1)), amount: amountSchema, supplementary_data: z.object({ related_ids: z.object({ order_id: z.string().check(z.minLength(1)) }) }) });
+const refundEventSchema = z.object({ status: z.string(), custom_id: z.optional(z.string()), invoice_id: z.optional(z.string()) });
 
 function parseEvent(event: { id?: unknown; event_type?: unknown; resource?: unknown }): ProviderNotification {
   const eventId = typeof event.id === 'string' && event.id ? event.id : null;
   const type = typeof event.event_type === 'string' ? event.event_type : '';
   if (!eventId) throw new DomainError('VALIDATION_ERROR', 'The PayPal event has no id', [{ path: 'body.id', message: 'required' }]);
-  const resource = <T>(schema: z.ZodType<T>): T => {
+  const resource = <T>(schema: z.ZodMiniType<T>): T => {
     const parsed = schema.safeParse(event.resource);
     if (!parsed.success) throw new DomainError('VALIDATION_ERROR', `The PayPal ${type} event's resource is unreadable`, [{ path: 'body.resource', message: parsed.error.issues[0]?.message ?? 'invalid' }]);
     return parsed.data;

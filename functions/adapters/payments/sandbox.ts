@@ -26,7 +26,7 @@ export function sandboxPaymentProvider(baseUrl: string): PaymentProvider {
     },
     async verifyNotification(rawBody, headers) {
       const eventId = verifyStandardWebhook(await webhookSecret('PAYMENT_WEBHOOK_SECRET'), rawBody, headers);
-      const { type, data } = parseWebhookBody(sandboxPaymentEvent, rawBody);
+      const { type, data } = parseWebhookBody(sandboxPaymentEvent(), rawBody);
       return { kind: 'payment', eventId, orderId: data.orderId, report: { type, provider: 'sandbox', paymentId: data.paymentId, amountMinor: data.amountMinor, currency: data.currency } };
     },
     async refund({ paymentId, refundId, amountMinor }) {

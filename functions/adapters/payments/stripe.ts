@@ -9,18 +9,18 @@
  * `cancelUrl` and `apiBase` (the local stand-in; Stripe's own API otherwise).
  */
 import Stripe from 'stripe';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DomainError } from '../../core/errors.js';
 import { splitSecrets } from '../signatures.js';
 import { credentialsLoader } from './credentials.js';
 import { ProviderError, type PaymentProvider, type ProviderNotification, type ProviderPayment, type RefundState, PROVIDER_FACTS } from './provider.js';
 
 const credentialsSchema = z.object({
-  secretKey: z.string().min(1),
-  webhookSecret: z.string().min(1),
+  secretKey: z.string().check(z.minLength(1)),
+  webhookSecret: z.string().check(z.minLength(1)),
   successUrl: z.url(),
-  cancelUrl: z.url().optional(),
-  apiBase: z.url().optional(),
+  cancelUrl: z.optional(z.url()),
+  apiBase: z.optional(z.url()),
 });
 
 const TOLERANCE_SECONDS = 300;

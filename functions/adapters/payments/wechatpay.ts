@@ -17,20 +17,20 @@
  * `notifyUrl` (this API's /webhooks/payments/wechatpay), optional `apiBase`.
  */
 import { createDecipheriv, createSign, createVerify, randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DomainError } from '../../core/errors.js';
 import { credentialsLoader, pem } from './credentials.js';
 import { merchantPaymentId, orderIdOfMerchantPaymentId, ProviderError, providerFetch, type PaymentProvider, type ProviderNotification, type ProviderPayment, type RefundState, PROVIDER_FACTS } from './provider.js';
 
 const credentialsSchema = z.object({
-  mchId: z.string().min(1),
-  appId: z.string().min(1),
-  merchantSerialNo: z.string().min(1),
-  merchantPrivateKey: z.string().min(1),
-  apiV3Key: z.string().length(32),
-  platformPublicKeys: z.record(z.string().min(1), z.string().min(1)).refine((keys) => Object.keys(keys).length > 0, 'at least one key'),
+  mchId: z.string().check(z.minLength(1)),
+  appId: z.string().check(z.minLength(1)),
+  merchantSerialNo: z.string().check(z.minLength(1)),
+  merchantPrivateKey: z.string().check(z.minLength(1)),
+  apiV3Key: z.string().check(z.length(32)),
+  platformPublicKeys: z.record(z.string().check(z.minLength(1)), z.string().check(z.minLength(1))).check(z.refine((keys) => Object.keys(keys).length > 0, 'at least one key')),
   notifyUrl: z.url(),
-  apiBase: z.url().optional(),
+  apiBase: z.optional(z.url()),
 });
 type Credentials = z.infer<typeof credentialsSchema>;
 
@@ -68,16 +68,16 @@ export function decryptResource(apiV3Key: string, resource: { ciphertext: string
 }
 
 const notificationSchema = z.object({
-  id: z.string().min(1).max(128),
-  event_type: z.string().min(1),
-  resource_type: z.string().optional(),
-  resource: z.object({ algorithm: z.literal('AEAD_AES_256_GCM'), ciphertext: z.string().min(1), nonce: z.string().min(1), associated_data: z.string().optional() }),
+  id: z.string().check(z.minLength(1), z.maxLength(128)),
+  event_type: z.string().check(z.minLength(1)),
+  resource_type: z.optional(z.string()),
+  resource: z.object({ algorithm: z.literal('AEAD_AES_256_GCM'), ciphertext: z.string().check(z.minLength(1)), nonce: z.string().check(z.minLength(1)), associated_data: z.optional(z.string()) }),
 });
 
 const transactionSchema = z.object({
   out_trade_no: z.string(),
   trade_state: z.string(),
-  amount: z.object({ total: z.int().min(0), currency: z.string().regex(/^[A-Z]{3}$/) }),
+  amount: z.object({ total: z.int().check(z.minimum(0)), currency: z.string().check(z.regex(/^[A-Z]{3}$/)) }),
 });
 
 const refundSchema = z.object({ out_trade_no: z.string(), out_refund_no: z.string(), refund_status: z.string() });
