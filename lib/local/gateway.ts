@@ -100,7 +100,8 @@ function readBody(req: IncomingMessage): Promise<Buffer | null> {
 }
 
 export interface GatewayOptions {
-  port: number;
+  /** A port to listen on, or a server already listening (its port held from the stack's start). */
+  port: number | Server;
   routes: GatewayRoute[];
   throttling: { default: Throttle; routes: Record<string, Throttle> };
   issuer: LocalIssuer;
@@ -313,7 +314,7 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
     return notFound();
   }
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     void (async () => {
       try {
         const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
@@ -337,14 +338,19 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
         if (!res.headersSent) problem(res, 500, 'INTERNAL_ERROR', 'Internal server error', 'The request could not be completed.');
       }
     })();
-  });
+  };
+  const server = typeof options.port === 'number' ? createServer() : options.port;
+  server.on('request', onRequest);
   // Idle keep-alive connections stay open a minute (as API Gateway's do), so a client
   // under load never reuses one that the server is closing at that instant.
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, '127.0.0.1', () => resolve());
-  });
+  if (typeof options.port === 'number') {
+    const port = options.port;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => resolve());
+    });
+  }
   const { port } = server.address() as { port: number };
   return {
     server,

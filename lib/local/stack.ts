@@ -6,6 +6,8 @@
  * pointed here by the standard AWS_ENDPOINT_URL_* variables.
  */
 import { readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { buildConsole } from '../console-build.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
@@ -19,7 +21,6 @@ import { createIssuer, type LocalIssuer } from './issuer.js';
 import { bundleFunctions, isolatedFunction, type IsolatedFunction } from './isolated-function.js';
 import { accessDenied, callerOf, credentialsSecretName, dynamoCheck, LOCAL_FUNCTION_KEY_PREFIX, policiesFromTopology, SECRET_NAMES, sqsCheck, startPolicyProxy, type ProxyHooks, type Revocations } from './iam.js';
 import { startSecretsManager } from './secrets-manager.js';
-import { freePort } from './ports.js';
 import type { Meter } from './meter.js';
 import { messageMoveTasks } from './sqs-move-tasks.js';
 import { Sandbox } from './sandbox.js';
@@ -91,12 +92,24 @@ async function openCheckout(orderId: string): Promise<boolean> {
   return true;
 }
 
+function listening(server: Server): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? ((line: string) => console.log(line));
-  const port = options.port === 0 ? await freePort() : (options.port ?? Number(process.env.PORT ?? 3000));
+  const stoppers: (() => Promise<void>)[] = [];
+  // Port 0: the API's port is taken now and held (the URL goes into every function's
+  // environment long before the gateway serves); a port only picked would be free for
+  // any other process (another test file's stack) to take meanwhile.
+  const held = options.port === 0 ? await listening(createServer()) : undefined;
+  if (held) stoppers.push(() => new Promise<void>((resolve) => held.close(() => resolve())));
+  const port = held ? (held.address() as AddressInfo).port : (options.port ?? Number(process.env.PORT ?? 3000));
   const url = `http://127.0.0.1:${port}`;
   const region = 'us-east-1';
-  const stoppers: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const stopOne of stoppers.reverse()) await stopOne().catch(() => undefined);
   };
@@ -338,7 +351,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const consoleDir = buildConsole({ mode: 'local', apiUrl: '' });
     stoppers.push(() => rm(consoleDir, { recursive: true, force: true }));
     const gateway = await startGateway({
-      port,
+      port: held ?? port,
       routes,
       sites: [{ prefix: '/console/', dir: consoleDir }],
       issuer,
