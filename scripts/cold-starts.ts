@@ -51,7 +51,7 @@ export function coldStartLine(c: ColdStart): string {
   return `${c.name.padEnd(30)} ${kb(c.loadedBytes)} KB (of ${kb(c.totalBytes)} KB) ${c.ms.toFixed(1).padStart(7)} ms  ${c.ratio.toFixed(2)}x`;
 }
 
-export async function measureColdStarts(rounds = 15): Promise<ColdStart[]> {
+export async function measureColdStarts(rounds = 31): Promise<ColdStart[]> {
   const root = fileURLToPath(new URL('../', import.meta.url));
   const dir = mkdtempSync(join(tmpdir(), 'cold-starts-'));
   try {

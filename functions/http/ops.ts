@@ -5,23 +5,27 @@
  */
 import { validation } from './contract.js';
 import { DomainError } from '../core/errors.js';
-import { peekDeadLetters, redriveDeadLetters, stageQueuesFromEnv } from '../adapters/dead-letters.js';
-import { reconcile } from '../services/reconcile.js';
 import { refundPartially } from '../services/refunds.js';
 import { listReturnsByStatus, publicReturn } from '../adapters/returns.js';
-import { decideReturn } from '../services/returns.js';
 import { page } from './paging.js';
 import { publicOrder } from '../adapters/orders.js';
 import { paymentProvidersFromEnv } from '../adapters/payments/registry.js';
 import { logger } from '../shared/powertools.js';
 import { httpHandler, json, requiredIdempotencyKey, route } from './http-handler.js';
 
-const QUEUES = stageQueuesFromEnv();
 const payments = paymentProvidersFromEnv();
 
-function queueOf(stage: string) {
-  const queue = QUEUES.find((q) => q.stage === stage);
-  if (!queue) throw new DomainError('NOT_FOUND', `No stage ${stage}; stages: ${QUEUES.map((q) => q.stage).join(', ')}`);
+// Operators call these routes now and then: the dead-letter queues (the SQS client), the
+// reconciler and return decisions (the Step Functions client) load on their first call,
+// not at every cold start of this function.
+const deadLetters = () => import('../adapters/dead-letters.js');
+const returnDecisions = () => import('../services/returns.js');
+const reconciler = () => import('../services/reconcile.js');
+
+async function queueOf(stage: string) {
+  const queues = (await deadLetters()).stageQueuesFromEnv();
+  const queue = queues.find((q) => q.stage === stage);
+  if (!queue) throw new DomainError('NOT_FOUND', `No stage ${stage}; stages: ${queues.map((q) => q.stage).join(', ')}`);
   return queue;
 }
 
@@ -30,7 +34,7 @@ function verdictRoute(verdict: 'APPROVED' | 'REJECTED') {
   return route({
     ...validation(verdict === 'APPROVED' ? 'POST /ops/returns/{returnId}/approve' : 'POST /ops/returns/{returnId}/reject'),
     async handle({ params, body, principal }) {
-      const ret = await decideReturn(params.returnId, verdict, body?.note);
+      const ret = await (await returnDecisions()).decideReturn(params.returnId, verdict, body?.note);
       logger.info('return decided by an operator', { returnId: params.returnId, verdict, operator: principal!.sub });
       return json(200, publicReturn(ret));
     },
@@ -41,13 +45,15 @@ export const handler = httpHandler({
   'GET /ops/dead-letters': route({
     ...validation('GET /ops/dead-letters'),
     async handle() {
-      return json(200, { items: await Promise.all(QUEUES.map(peekDeadLetters)) });
+      const { peekDeadLetters, stageQueuesFromEnv } = await deadLetters();
+      return json(200, { items: await Promise.all(stageQueuesFromEnv().map(peekDeadLetters)) });
     },
   }),
   'POST /ops/dead-letters/{stage}/redrive': route({
     ...validation('POST /ops/dead-letters/{stage}/redrive'),
     async handle({ params, principal }) {
-      const { moved, taskHandle } = await redriveDeadLetters(queueOf(params.stage));
+      const queue = await queueOf(params.stage);
+      const { moved, taskHandle } = await (await deadLetters()).redriveDeadLetters(queue);
       logger.info('dead letters redriven', { stage: params.stage, moved, taskHandle, operator: principal!.sub });
       return json(200, { stage: params.stage, moved, taskHandle });
     },
@@ -72,7 +78,7 @@ export const handler = httpHandler({
   'POST /ops/reconcile': route({
     ...validation('POST /ops/reconcile'),
     async handle() {
-      return json(200, await reconcile());
+      return json(200, await (await reconciler()).reconcile());
     },
   }),
 });

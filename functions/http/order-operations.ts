@@ -7,10 +7,13 @@ import { DomainError } from '../core/errors.js';
 import { csvRow } from '../core/reports.js';
 import { getOrder, publicOrder } from '../adapters/orders.js';
 import { searchOrders, type OrderSearch } from '../adapters/order-index.js';
-import { requestCancellation } from '../services/cancel.js';
-import { orderTimeline, retryOrder, stuckOrders } from '../services/operations.js';
 import { validation } from './contract.js';
 import { httpHandler, json, route } from './http-handler.js';
+
+// Searches read the order indexes; what touches executions (timeline, stuck orders, retry)
+// and the operator's cancel load the Step Functions client on their first call.
+const operations = () => import('../services/operations.js');
+const cancellations = () => import('../services/cancel.js');
 
 /** Without `from`, a search looks 92 days back (the reports' longest range). */
 const DEFAULT_DAYS_BACK = 92;
@@ -61,13 +64,13 @@ export const handler = httpHandler({
     async handle({ params }) {
       const order = await getOrder(params.orderId);
       if (!order) throw new DomainError('NOT_FOUND', `No order ${params.orderId}`);
-      return json(200, { items: await orderTimeline(order) });
+      return json(200, { items: await (await operations()).orderTimeline(order) });
     },
   }),
   'GET /ops/stuck-orders': route({
     ...validation('GET /ops/stuck-orders'),
     async handle() {
-      return json(200, { items: await stuckOrders() });
+      return json(200, { items: await (await operations()).stuckOrders() });
     },
   }),
   'POST /ops/orders/{orderId}/cancel': route({
@@ -75,13 +78,13 @@ export const handler = httpHandler({
     async handle({ params }) {
       const order = await getOrder(params.orderId);
       if (!order) throw new DomainError('NOT_FOUND', `No order ${params.orderId}`);
-      return json(202, publicOrder(await requestCancellation(order, 'OPS_CANCELLED')));
+      return json(202, publicOrder(await (await cancellations()).requestCancellation(order, 'OPS_CANCELLED')));
     },
   }),
   'POST /ops/orders/{orderId}/retry': route({
     ...validation('POST /ops/orders/{orderId}/retry'),
     async handle({ params }) {
-      return json(202, { orderId: params.orderId, action: await retryOrder(params.orderId) });
+      return json(202, { orderId: params.orderId, action: await (await operations()).retryOrder(params.orderId) });
     },
   }),
 });

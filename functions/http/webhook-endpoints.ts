@@ -5,11 +5,13 @@
  */
 import { DomainError } from '../core/errors.js';
 import { deleteEndpoint, getEndpoint, listDeliveries, type Delivery, type WebhookEndpoint } from '../adapters/events.js';
-import { listEndpoints, registerEndpoint, retryDelivery } from '../services/events.js';
 import { logger } from '../shared/powertools.js';
 import { page } from './paging.js';
 import { validation } from './contract.js';
 import { httpHandler, json, route } from './http-handler.js';
+
+// Operators call these now and then: the service (URL checks, the SQS client for a retry) loads on first use.
+const endpoints = () => import('../services/events.js');
 
 const shown = ({ endpointId, url, events, description, createdAt }: WebhookEndpoint) => ({ endpointId, url, events, description, createdAt });
 const deliveryView = ({ eventId, type, status, attempts, lastAttemptAt, lastResponseStatus }: Delivery) => ({ eventId, type, status, attempts, lastAttemptAt, lastResponseStatus });
@@ -18,7 +20,7 @@ export const handler = httpHandler({
   'POST /ops/webhook-endpoints': route({
     ...validation('POST /ops/webhook-endpoints'),
     async handle({ body, principal }) {
-      const endpoint = await registerEndpoint(body);
+      const endpoint = await (await endpoints()).registerEndpoint(body);
       logger.info('webhook endpoint registered', { endpointId: endpoint.endpointId, operator: principal!.sub });
       // The secret is shown here only.
       return json(201, { ...shown(endpoint), secret: endpoint.secret }, { location: `/ops/webhook-endpoints/${endpoint.endpointId}` });
@@ -27,7 +29,7 @@ export const handler = httpHandler({
   'GET /ops/webhook-endpoints': route({
     ...validation('GET /ops/webhook-endpoints'),
     async handle() {
-      return json(200, { items: (await listEndpoints()).map(shown) });
+      return json(200, { items: (await (await endpoints()).listEndpoints()).map(shown) });
     },
   }),
   'DELETE /ops/webhook-endpoints/{endpointId}': route({
@@ -49,7 +51,7 @@ export const handler = httpHandler({
   'POST /ops/webhook-endpoints/{endpointId}/deliveries/{eventId}/retry': route({
     ...validation('POST /ops/webhook-endpoints/{endpointId}/deliveries/{eventId}/retry'),
     async handle({ params, principal }) {
-      await retryDelivery(params.endpointId, params.eventId);
+      await (await endpoints()).retryDelivery(params.endpointId, params.eventId);
       logger.info('webhook delivery retried', { ...params, operator: principal!.sub });
       return json(202, { endpointId: params.endpointId, eventId: params.eventId, status: 'PENDING' });
     },

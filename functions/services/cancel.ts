@@ -18,9 +18,7 @@ import { closeOrApply } from './payments.js';
 import { settleRefunds } from './refunds.js';
 import { signalOpenTask } from './lifecycle.js';
 import { backoff } from '../shared/backoff.js';
-import { logger } from '../shared/powertools.js';
-import { metrics } from '../shared/metrics.js';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { count, logger } from '../shared/powertools.js';
 
 export interface CancelRequest {
   reason: CancellationReason;
@@ -75,7 +73,7 @@ export async function decideCancellation(orderId: string, request: CancelRequest
       keepOpen: decision.refundOwed,
     });
     if (cancelled) {
-      metrics.addMetric('OrderCancelled', MetricUnit.Count, 1);
+      await count('OrderCancelled');
       logger.info('order cancelled', { orderId, reason: request.reason, from: order.status, refundOwed: decision.refundOwed });
       return { order: cancelled, outcome: 'cancelled' };
     }
@@ -143,7 +141,7 @@ export async function compensate(orderId: string, failure: Failure | undefined):
   const { order, outcome } = await decideCancellation(orderId, { reason, from: cancellableFor(reason), payments });
   if (outcome === 'not-cancellable') {
     logger.warn('compensation found the order moved on; the workflow resumes', { orderId, status: order.status, reason });
-    metrics.addMetric('CompensationResumed', MetricUnit.Count, 1);
+    await count('CompensationResumed');
     return order;
   }
   return settleRefunds(order, payments);

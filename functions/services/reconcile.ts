@@ -7,7 +7,6 @@
  * carrier's tracker gave up on) and reports the rest,
  * each with a log line and a metric, for an operator.
  */
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { deadlines } from '../core/config.js';
 import { FINAL_STATUSES, workflowInStep, type OrderStatus } from '../core/order.js';
 import { openOrderPages, updateWhile, type OpenOrdersPosition, type StoredOrder } from '../adapters/orders.js';
@@ -19,8 +18,7 @@ import { paymentProvidersFromEnv, type PaymentProviders } from '../adapters/paym
 import { owedRefunds, settleRefunds } from './refunds.js';
 import { applyProviderRecord } from './payments.js';
 import { expireReturns, finishReceivedReturns } from './returns.js';
-import { logger } from '../shared/powertools.js';
-import { metrics } from '../shared/metrics.js';
+import { count, logger } from '../shared/powertools.js';
 
 const DEADLINES = deadlines();
 
@@ -140,8 +138,8 @@ export async function reconcile(now = new Date(), options: ReconcileOptions = {}
 
   for (const item of report.repaired) logger.warn('stranded order repaired', item);
   for (const item of report.stranded) logger.error('stranded order needs an operator', item);
-  metrics.addMetric('StrandedOrdersRepaired', MetricUnit.Count, report.repaired.length);
-  metrics.addMetric('StrandedOrders', MetricUnit.Count, report.stranded.length);
+  await count('StrandedOrdersRepaired', report.repaired.length);
+  await count('StrandedOrders', report.stranded.length);
   return report;
 }
 

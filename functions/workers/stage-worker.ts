@@ -6,13 +6,11 @@
  * its order id and counted.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSEvent, SQSRecord, Context } from 'aws-lambda';
 // zod's mini build: the same validation, a fraction of the load time (workers validate one small message shape).
 import * as z from 'zod/mini';
 import { ORDER_ID_PATTERN } from '../core/order.js';
-import { logger } from '../shared/powertools.js';
-import { metrics } from '../shared/metrics.js';
+import { count, flushMetrics, logger } from '../shared/powertools.js';
 
 export const taskMessage = z.object({
   action: z.string(),
@@ -44,7 +42,7 @@ export function stageWorker(stage: string, actions: Record<string, ActionHandler
         receiveCount: record.attributes.ApproximateReceiveCount,
         error: error as Error,
       });
-      metrics.addMetric('StageMessageFailed', MetricUnit.Count, 1);
+      await count('StageMessageFailed');
       throw error;
     }
   };
@@ -52,7 +50,7 @@ export function stageWorker(stage: string, actions: Record<string, ActionHandler
     try {
       return await processPartialResponse(event, handleRecord, processor, { context });
     } finally {
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+      flushMetrics();
     }
   };
 }

@@ -78,6 +78,19 @@ describe('poison messages', () => {
   });
 });
 
+describe('metrics', () => {
+  it('an HTTP function publishes what it counts with its answer (a customer cancel: OrderCancelled)', async () => {
+    const sku = await product(api, 2);
+    const placed = await placeOrder(api, 'mia', [{ sku, quantity: 1 }]);
+    const cancelled = await api.request('POST', `/orders/${placed.body.orderId}/cancel`, { token: await api.token('mia') });
+    expect(cancelled.status).toBe(202);
+    // Counted in the orders function (the decision is taken there), flushed before it answered.
+    const metricLines = jsonLines().filter((l) => l._aws?.CloudWatchMetrics && l.OrderCancelled === 1);
+    expect(metricLines).toHaveLength(1);
+    expect(metricLines[0]!._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'Orders', Metrics: [{ Name: 'OrderCancelled', Unit: 'Count' }] });
+  });
+});
+
 describe('stranded orders', () => {
   it('an order written but never started (a crash between the two writes) is started by the reconciler', async () => {
     const sku = await product(api, 3);
