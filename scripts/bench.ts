@@ -13,6 +13,7 @@
  * (default 20), BENCH_PARTS (default all: flash,cost,throughput,hot,cold).
  */
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { GetExecutionHistoryCommand, SFNClient, type HistoryEvent } from '@aws-sdk/client-sfn';
 import { startLocalStack, type LocalStack } from '../lib/local/stack.js';
@@ -181,6 +182,27 @@ console.log(
 // An order of the size POST /orders writes, in the same two indexes (a customer's orders, open orders), under keys no reader visits.
 const rawOrder = JSON.stringify({ ...orderBody('BENCH-SKU'), status: 'PENDING_PAYMENT', customerId: 'bench-buyer', payment: null, shipment: null, cancellation: null, fulfilment: null, paymentDeadline: new Date().toISOString(), history: [{ status: 'PENDING_PAYMENT', at: new Date().toISOString() }], createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() });
 let rawClient: DynamoDBClient | undefined;
+
+/** CPU milliseconds used so far by this process (all its threads) and by DynamoDB Local's JVM (a child process; Linux /proc, else 0). */
+function cpuNow(): { node: number; java: number } {
+  const { user, system } = process.cpuUsage();
+  let java = 0;
+  try {
+    const tick = 10; // USER_HZ is 100 on Linux: a clock tick is 10 ms
+    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (stat.includes('(java)') && Number(fields[1]) === process.pid) java += (Number(fields[11]) + Number(fields[12])) * tick;
+    }
+  } catch {
+    // not Linux: the JVM's share is not read
+  }
+  return { node: (user + system) / 1000, java };
+}
+const cpuSince = (before: { node: number; java: number }) => {
+  const now = cpuNow();
+  return { node: now.node - before.node, java: now.java - before.java };
+};
 async function rawPlacement(i: number) {
   const id = randomUUID();
   const raw = (rawClient ??= new DynamoDBClient({ endpoint: stack!.endpoints.dynamodbLocal, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } }));
@@ -203,13 +225,19 @@ async function rawPlacement(i: number) {
 if (PARTS.has('throughput') || PARTS.has('hot')) await boot(false);
 if (PARTS.has('throughput')) {
 const measured = { raw: { n: 0, s: 0 }, api: { n: 0, s: 0 } };
+// Where the CPU goes, per turn: this Node process (harness, gateway, proxies, emulators,
+// every function's worker thread) and DynamoDB Local's JVM. Turn 2 is read (warm).
+const cpu = { raw: { node: 0, java: 0 }, api: { node: 0, java: 0 } };
 const latencies: number[] = [];
 meter.reset();
 for (let turn = 0; turn < 2; turn++) {
   let t0 = performance.now();
+  let before = cpuNow();
   await runPool(ORDERS, CONCURRENCY, rawPlacement);
   measured.raw.s += (performance.now() - t0) / 1000;
   measured.raw.n += ORDERS;
+  if (turn === 1) cpu.raw = cpuSince(before);
+  before = cpuNow();
   t0 = performance.now();
   await runPool(ORDERS, CONCURRENCY, async (i) => {
     const started = performance.now();
@@ -219,10 +247,15 @@ for (let turn = 0; turn < 2; turn++) {
   });
   measured.api.s += (performance.now() - t0) / 1000;
   measured.api.n += ORDERS;
+  if (turn === 1) cpu.api = cpuSince(before);
 }
 const rawRate = measured.raw.n / measured.raw.s;
 const apiRate = measured.api.n / measured.api.s;
 console.log(`throughput  POST /orders ${apiRate.toFixed(0)} orders/s vs raw TransactWriteItems ${rawRate.toFixed(0)}/s at concurrency ${CONCURRENCY}, side by side: ${(apiRate / rawRate).toFixed(2)}`);
+const perOrder = (ms: number) => (ms / ORDERS).toFixed(1);
+console.log(
+  `            CPU per order: raw ${perOrder(cpu.raw.node)} ms Node + ${perOrder(cpu.raw.java)} ms DynamoDB Local; POST /orders ${perOrder(cpu.api.node)} ms Node + ${perOrder(cpu.api.java)} ms DynamoDB Local (both cores busy: the rate follows the CPU an order costs)`,
+);
 latencies.sort((a, b) => a - b);
 const inOrders = meter.read().lambda.byFunction.orders;
 const meanLatency = latencies.reduce((a, b) => a + b, 0) / latencies.length;
