@@ -6,7 +6,7 @@
  * harmlessly.
  */
 import { DomainError } from '../core/errors.js';
-import { hasReached, type CancellationReason, type OrderStatus, type ShipmentEvent, type Stage } from '../core/order.js';
+import { FINAL_STATUSES, hasReached, type CancellationReason, type OrderStatus, type ShipmentEvent, type Stage } from '../core/order.js';
 import type { TrackingPush } from '../adapters/carriers/carrier.js';
 import { advanceShipmentStatus, appendShipmentEvent, getOrder, shipmentEventKey, transition, updateWhile, type StoredOrder, type TrackingState } from '../adapters/orders.js';
 import { findOrderIdByTracking } from '../adapters/inbox.js';
@@ -109,7 +109,7 @@ export async function confirmReceipt(order: StoredOrder): Promise<StoredOrder> {
   throw new DomainError('INVALID_STATE', `The order is ${current?.status ?? order.status}; receipt can be confirmed once it has shipped`);
 }
 
-export type CarrierOutcome = 'unknown-tracking' | 'recorded' | 'delivered';
+export type CarrierOutcome = 'unknown-tracking' | 'recorded' | 'delivered' | 'order-closed';
 
 /**
  * A verified tracking push: each event the order has not seen is added once (a push
@@ -122,8 +122,17 @@ export async function applyTrackingPush(push: TrackingPush): Promise<CarrierOutc
   if (!orderId) return 'unknown-tracking';
   const order = await getOrder(orderId);
   if (!order) return 'unknown-tracking';
-  // Booked and subscribed, not yet recorded SHIPPED: the carrier retries the push shortly.
-  if (!order.shipment) throw new Error(`order ${orderId} has no shipment recorded yet; the push will be retried`);
+  if (!order.shipment) {
+    // Booked, then cancelled before the shipping stage recorded it (an operator's cancel
+    // of a PACKED order wins the race): the order will never take this waybill. The push
+    // is acknowledged, or the carrier would retry it forever.
+    if (FINAL_STATUSES.includes(order.status)) {
+      logger.warn('tracking push for a waybill of an order closed before it shipped', { orderId, status: order.status, trackingNumber: push.trackingNumber });
+      return 'order-closed';
+    }
+    // Booked and subscribed, not yet recorded SHIPPED: the carrier retries the push shortly.
+    throw new Error(`order ${orderId} has no shipment recorded yet; the push will be retried`);
+  }
   if (push.subscription && push.subscription.state !== 'polling' && push.subscription.state !== 'updateall') await recordTrackingState(order, push.subscription);
   const fresh = push.events.filter((event) => !order.shipmentEventKeys?.has(shipmentEventKey(event)));
   for (const event of fresh) {

@@ -57,6 +57,24 @@ describe('a cancel as the payment is being created', () => {
   });
 });
 
+describe("an operator's cancel of a PACKED order as the shipping stage books it", () => {
+  it('the carrier\'s pushes for the waybill it lost are acknowledged, not refused forever, and change nothing', async () => {
+    const sku = await product(api, 2);
+    const { body } = await placeOrder(api, 'lost-waybill', [{ sku, quantity: 1 }]);
+    expect((await api.request('POST', `/orders/${body.orderId}/cancel`, { token: await api.token('lost-waybill') })).status).toBe(202);
+    // What the race leaves behind: the waybill booked and its lookup recorded by the
+    // shipping stage, whose SHIPPED write then failed on the cancelled order.
+    const booked = await api.request('POST', '/sandbox/shipments', { body: { orderId: body.orderId } });
+    const { recordShipment } = await import('../../functions/adapters/inbox.js');
+    await recordShipment(booked.body.trackingNumber, body.orderId, 'sandbox');
+    const pushed = await api.request('POST', `/sandbox/shipments/${booked.body.trackingNumber}/events`, { body: { status: 'PICKED_UP' } });
+    // Before: a 500 on every retry ("no shipment recorded yet"), which the carrier retries without end.
+    expect(pushed.body.delivered).toMatchObject({ status: 200 });
+    const order = await getOrder(api, 'lost-waybill', body.orderId);
+    expect(order).toMatchObject({ status: 'CANCELLED', shipment: null });
+  });
+});
+
 describe('warehouse reports that cross', () => {
   it('shortage, then complete: cancelled and refunded once, units written off, the completion refused', async () => {
     const sku = await product(api, 6);
