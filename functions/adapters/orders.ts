@@ -13,6 +13,7 @@ import type { NativeAttributeValue } from '@aws-sdk/util-dynamodb';
 import { dynamo } from './aws-clients.js';
 import { customerPartition, dueOrdersPartition, dueOrdersShard, GSI1, GSI2, GSI3, OPEN_ORDER_SHARDS, PICK_TASK_SHARDS, STORAGE_ATTRIBUTES, keys, openOrderPartition, openPickTasksPartition, openPickTasksShard, backorderedPartition, tableName } from './keys.js';
 import { deadlines } from '../core/config.js';
+import { once } from '../shared/once.js';
 import { allowedPredecessors, FINAL_STATUSES, orderView, type CancellationReason, type Order, type OrderStatus, type ShipmentEvent, type Stage } from '../core/order.js';
 import type { Payment } from '../core/money.js';
 import type { StockLine } from '../core/decisions.js';
@@ -457,8 +458,11 @@ export async function advanceShipmentStatus(orderId: string, event: ShipmentEven
  * final order leaves it. Other statuses leave the index keys as they are (GSI2 also
  * holds pick tasks before the hand-over).
  */
+/** The deadlines, read from the environment once (every transition asks). */
+const DEADLINES = once(deadlines);
+
 export function dueChange(orderId: string, status: OrderStatus, at: string): { set: Record<string, string>; remove: string[] } {
-  const d = deadlines();
+  const d = DEADLINES();
   const after = status === 'SHIPPED' ? d.deliverySeconds : status === 'DELIVERED' ? d.receiptSeconds : null;
   if (after !== null) {
     const dueAt = new Date(Date.parse(at) + after * 1000).toISOString();

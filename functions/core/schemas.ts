@@ -7,6 +7,7 @@
  */
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
+import { once } from '../shared/once.js';
 import { CARRIER_STATUSES, ORDER_ID_PATTERN, ORDER_STATUSES, PAYMENT_METHODS } from './order.js';
 import { RETURN_REASONS, RETURN_STATUSES } from './returns.js';
 import { EVENT_TYPES } from './events.js';
@@ -16,16 +17,9 @@ import { MAX_STOCK_SHARDS } from './stock-shards.js';
 // zod/mini loads no messages by default; API.md's `errors[].message` reads as the full build's.
 z.config(en());
 
-/**
- * A schema built on first use. The contract names every route's schemas, and each
- * costs something to build; this way a function builds only its own routes' at a cold
- * start. Memoized: a route's validation is the contract's very object.
- */
-export type Lazy<T> = () => T;
-export const once = <T>(build: () => T): Lazy<T> => {
-  let built: T | undefined;
-  return () => (built ??= build());
-};
+// Schemas are built on first use (`once`): the contract names every route's schemas,
+// and each costs something to build; a function builds only its own routes' at a cold
+// start. Memoized: a route's validation is the contract's very object.
 
 /** A string matching a pattern (with the message a client sees when it does not). */
 const matching = (pattern: RegExp, message?: string) => z.string().check(z.regex(pattern, message));

@@ -11,7 +11,7 @@ import * as z from 'zod/mini';
 import type { $ZodType } from 'zod/v4/core';
 import type { ErrorCode } from '../core/errors.js';
 import * as requests from '../core/schemas.js';
-import { once, type Lazy } from '../core/schemas.js';
+import { once, type Lazy } from '../shared/once.js';
 
 export type Role = 'ops' | 'warehouse';
 /** `public`: no token; `customer`: any signed-in caller; a list: one of those roles. */

@@ -10,7 +10,9 @@
  */
 import { DUE_ORDER_SHARDS } from '../adapters/keys.js';
 import { dueOrdersPage, getOrder, transition } from '../adapters/orders.js';
+import { HANDED_OVER } from '../core/order.js';
 import { logger } from '../shared/powertools.js';
+import { pooled } from '../shared/pooled.js';
 
 export interface DueReport {
   completed: string[];
@@ -29,18 +31,16 @@ export async function completeDueOrders(now = new Date(), budgetMs = Number(proc
     do {
       if (Date.now() - started > budgetMs) return { ...report, complete: false };
       const page = await dueOrdersPage(shard, before, 100, startKey);
-      for (let i = 0; i < page.items.length; i += PARALLEL) {
-        await Promise.all(page.items.slice(i, i + PARALLEL).map(async (listed) => {
-          // The index may lag its order: decide on the order as it is now.
-          const order = await getOrder(listed.orderId);
-          if (!order || (order.status !== 'SHIPPED' && order.status !== 'DELIVERED') || !order.dueAt || order.dueAt > before) return;
-          const completed = await transition(order.orderId, { to: 'COMPLETED', from: [order.status], expectVersion: order.version });
-          if (completed) {
-            report.completed.push(order.orderId);
-            logger.info('order completed at its deadline', { orderId: order.orderId, was: order.status, dueAt: order.dueAt });
-          }
-        }));
-      }
+      await pooled(page.items, PARALLEL, async (listed) => {
+        // The index may lag its order: decide on the order as it is now.
+        const order = await getOrder(listed.orderId);
+        if (!order || !HANDED_OVER.includes(order.status) || !order.dueAt || order.dueAt > before) return;
+        const completed = await transition(order.orderId, { to: 'COMPLETED', from: [order.status], expectVersion: order.version });
+        if (completed) {
+          report.completed.push(order.orderId);
+          logger.info('order completed at its deadline', { orderId: order.orderId, was: order.status, dueAt: order.dueAt });
+        }
+      });
       startKey = page.lastKey;
     } while (startKey);
   }

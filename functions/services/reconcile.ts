@@ -19,6 +19,7 @@ import { owedRefunds, settleRefunds } from './refunds.js';
 import { applyProviderRecord } from './payments.js';
 import { expireReturns, finishReceivedReturns } from './returns.js';
 import { count, logger } from '../shared/powertools.js';
+import { pooled } from '../shared/pooled.js';
 
 const DEADLINES = deadlines();
 
@@ -32,16 +33,6 @@ export interface ReconcileReport {
 }
 
 const CHECKPOINT = 'reconciler';
-
-/** Runs `work` on every item, at most `concurrency` at once. */
-async function pooled<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) await work(items[next++]!);
-    }),
-  );
-}
 
 export interface ReconcileOptions {
   graceSeconds?: number;

@@ -5,6 +5,7 @@
  */
 import { CARRIERS, chooseCarrier, type CarrierName, type CarrierRule, type Destination } from '../../core/carriers.js';
 import { PUSH_ANSWERS, type Carrier } from './carrier.js';
+import { loadOnce } from '../../shared/once.js';
 
 export interface Carriers {
   /** The company for a destination. */
@@ -40,12 +41,9 @@ export function carriersFromEnv(): Carriers {
 
 /** A carrier whose adapter is loaded on its first call (a failed load is tried again on the next): a cold start pays for none. */
 function lazyCarrier(name: 'sandbox' | 'kuaidi100'): Carrier {
-  let loading: Promise<Carrier> | undefined;
-  const adapter = () =>
-    (loading ??= (name === 'kuaidi100' ? import('./kuaidi100.js').then((m) => m.kuaidi100Carrier()) : import('./sandbox.js').then((m) => m.sandboxCarrier(process.env.SANDBOX_URL!))).catch((error: unknown) => {
-      loading = undefined;
-      throw error;
-    }));
+  const adapter = loadOnce(async () =>
+    name === 'kuaidi100' ? (await import('./kuaidi100.js')).kuaidi100Carrier() : (await import('./sandbox.js')).sandboxCarrier(process.env.SANDBOX_URL!),
+  );
   return {
     webhook: name,
     pushAnswer: PUSH_ANSWERS[name],

@@ -7,12 +7,12 @@
 import * as z from 'zod/mini';
 import type { $ZodType } from 'zod/v4/core';
 import { secretValue } from '../secrets.js';
+import { loadOnce } from '../../shared/once.js';
 
 export function credentialsLoader<T>(provider: string, schema: $ZodType<T>): () => Promise<T> {
   const name = `${provider.toUpperCase()}_CREDENTIALS`;
-  let loaded: Promise<T> | undefined;
-  return () => {
-    loaded ??= secretValue(name).then((text) => {
+  return loadOnce(() =>
+    secretValue(name).then((text) => {
       let value: unknown;
       try {
         value = JSON.parse(text);
@@ -22,10 +22,8 @@ export function credentialsLoader<T>(provider: string, schema: $ZodType<T>): () 
       const parsed = z.safeParse(schema, value);
       if (!parsed.success) throw new Error(`${name} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
       return parsed.data;
-    });
-    loaded.catch(() => (loaded = undefined));
-    return loaded;
-  };
+    }),
+  );
 }
 
 /** PEM text as stored in JSON (newlines often escaped by consoles): normalised. */

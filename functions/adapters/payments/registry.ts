@@ -7,6 +7,7 @@
  * payment of its provider is touched, not when the function starts: a function loads
  * the providers it serves, and a cold start pays for none of them.
  */
+import { loadOnce } from '../../shared/once.js';
 import { DEFAULT_METHOD_PROVIDERS, PROVIDER_FACTS, PROVIDER_NAMES, type PaymentProvider, type ProviderName } from './provider.js';
 
 export interface PaymentProviders {
@@ -34,11 +35,7 @@ async function load(name: ProviderName): Promise<PaymentProvider> {
 
 /** The provider's adapter, loaded on its first call (a failed load is tried again on the next). */
 function build(name: ProviderName): PaymentProvider {
-  let loading: Promise<PaymentProvider> | undefined;
-  const adapter = () => (loading ??= load(name).catch((error: unknown) => {
-    loading = undefined;
-    throw error;
-  }));
+  const adapter = loadOnce(() => load(name));
   const facts = PROVIDER_FACTS[name];
   return {
     name,
