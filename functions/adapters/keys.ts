@@ -46,16 +46,16 @@ export const GSI2 = 'gsi2';
  * write one hot partition; a page is the oldest-first merge of every shard.
  */
 export const PICK_TASK_SHARDS = 8;
-export const openPickTasksPartition = (orderId: string) => `PICKTASK#OPEN#${shardOf(orderId, PICK_TASK_SHARDS)}`;
 export const openPickTasksShard = (shard: number) => `PICKTASK#OPEN#${shard}`;
+export const openPickTasksPartition = (orderId: string) => openPickTasksShard(shardOf(orderId, PICK_TASK_SHARDS));
 /**
  * Orders handed over to the carrier (SHIPPED, DELIVERED), by their next deadline: no
  * execution waits for them (it ends at the hand-over); the due-orders sweeper reads
  * this index. Sharded by order like the open pick tasks.
  */
 export const DUE_ORDER_SHARDS = 8;
-export const dueOrdersPartition = (orderId: string) => `DUE#${shardOf(orderId, DUE_ORDER_SHARDS)}`;
 export const dueOrdersShard = (shard: number) => `DUE#${shard}`;
+export const dueOrdersPartition = (orderId: string) => dueOrdersShard(shardOf(orderId, DUE_ORDER_SHARDS));
 /** Orders waiting for a restock (WAIT_FOR_RESTOCK), oldest first: their pick task left the open list. */
 export const backorderedPartition = 'PICKTASK#BACKORDERED';
 

@@ -29,7 +29,6 @@ function toProduct(item: Record<string, unknown>, stockItems: readonly Record<st
   };
 }
 
-
 /**
  * A product's item and every stock item it has ever had (`stockShardsMax` of them),
  * read consistently; the stock items only if `wanted` says so of the product item.
@@ -222,9 +221,9 @@ export async function restock(sku: string, quantity: number): Promise<Product | 
  */
 export async function markLowStock(sku: string, fell: boolean): Promise<void> {
   // No threshold and no flag to clear: nothing to judge, and the shards are not read (a flash sale changes them thousands of times a second).
-  const read = await readProductItems(sku, (base) => ((base.lowStockThreshold as number) ?? 0) > 0 || base.lowSignalled === true);
-  if (!read) return;
-  if (((read.base.lowStockThreshold as number) ?? 0) <= 0 && read.base.lowSignalled !== true) return;
+  const judged = (base: Record<string, unknown>) => ((base.lowStockThreshold as number) ?? 0) > 0 || base.lowSignalled === true;
+  const read = await readProductItems(sku, judged);
+  if (!read || !judged(read.base)) return;
   const product = toProduct(read.base, read.stockItems);
   const low = product.lowStockThreshold > 0 && product.available <= product.lowStockThreshold;
   if (low && !fell) return;

@@ -14,6 +14,9 @@ import { refundableMinor, withRefundOwed, type Payment } from './money.js';
 import type { Order, OrderLine } from './order.js';
 import { onHomeShards, type StockLine } from './decisions.js';
 
+/** A return id: `ret_` and 26 upper-case hex characters. */
+export const RETURN_ID_PATTERN = /^ret_[0-9A-F]{26}$/;
+
 export const RETURN_REASONS = ['DAMAGED', 'WRONG_ITEM', 'NOT_AS_DESCRIBED', 'NO_LONGER_NEEDED', 'OTHER'] as const;
 export const RETURN_STATUSES = ['REQUESTED', 'APPROVED', 'RECEIVED', 'REFUNDED', 'REJECTED', 'EXPIRED'] as const;
 export type ReturnStatus = (typeof RETURN_STATUSES)[number];

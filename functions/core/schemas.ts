@@ -9,7 +9,7 @@ import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { once } from '../shared/once.js';
 import { CARRIER_STATUSES, ORDER_ID_PATTERN, ORDER_STATUSES, PAYMENT_METHODS } from './order.js';
-import { RETURN_REASONS, RETURN_STATUSES } from './returns.js';
+import { RETURN_ID_PATTERN, RETURN_REASONS, RETURN_STATUSES } from './returns.js';
 import { EVENT_TYPES } from './events.js';
 import { MAX_LINE_QUANTITY, MAX_ORDER_LINES, MAX_REPORTED_AMOUNT_MINOR, MAX_UNIT_PRICE_MINOR } from './money.js';
 import { MAX_STOCK_SHARDS } from './stock-shards.js';
@@ -149,7 +149,7 @@ export const returnRequestBody = once(() => z.strictObject({
   items: z.array(returnLine).check(z.minLength(1), z.maxLength(MAX_ORDER_LINES), unique<z.infer<typeof returnLine>>('each SKU at most once')),
   note: z.optional(upTo(500)),
 }));
-export const returnParams = once(() => z.strictObject({ returnId: matching(/^ret_[0-9A-F]{26}$/, 'must be a return id') }));
+export const returnParams = once(() => z.strictObject({ returnId: matching(RETURN_ID_PATTERN, 'must be a return id') }));
 export const returnVerdictBody = once(() => z.optional(z.strictObject({ note: z.optional(upTo(500)) })));
 export const returnsQuery = once(() => z.strictObject({
   status: z._default(z.enum(RETURN_STATUSES), 'REQUESTED'),

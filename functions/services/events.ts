@@ -90,7 +90,6 @@ export function draftsOf(change: ItemChange): EventDraft[] {
   return [];
 }
 
-
 /**
  * A sharded product's `stock.low`: no one item's images hold the totals, so the
  * publisher judges each stock change by reading them (`judgeShardedStock`) and flips

@@ -10,13 +10,14 @@ import type { SQSEvent, SQSRecord, Context } from 'aws-lambda';
 // zod's mini build: the same validation, a fraction of the load time (workers validate one small message shape).
 import * as z from 'zod/mini';
 import { ORDER_ID_PATTERN } from '../core/order.js';
+import { RETURN_ID_PATTERN } from '../core/returns.js';
 import { count, flushMetrics, logger } from '../shared/powertools.js';
 
 export const taskMessage = z.object({
   action: z.string(),
   orderId: z.string().check(z.regex(ORDER_ID_PATTERN)),
   /** The return workflow's messages name their return too. */
-  returnId: z.optional(z.string().check(z.regex(/^ret_[0-9A-F]{26}$/))),
+  returnId: z.optional(z.string().check(z.regex(RETURN_ID_PATTERN))),
   taskToken: z.string().check(z.minLength(1)),
   failure: z.optional(z.looseObject({ Error: z.optional(z.string()), Cause: z.optional(z.string()), reason: z.optional(z.string()) })),
 });

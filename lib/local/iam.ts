@@ -37,7 +37,6 @@ export const REAL_PROVIDERS = ['alipay', 'wechatpay', 'paypal', 'stripe'] as con
 const SEND = ['SendMessage', 'GetQueueAttributes', 'GetQueueUrl'];
 const CONSUME = ['ReceiveMessage', 'ChangeMessageVisibility', 'GetQueueUrl', 'DeleteMessage', 'GetQueueAttributes'];
 
-
 /** Grants to take away, by function id, to show what a missing grant does. */
 export type Revocations = Record<string, { dynamodb?: string[]; states?: string[]; sqs?: string[] }>;
 
