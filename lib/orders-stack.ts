@@ -27,7 +27,7 @@ import type { Construct, IConstruct } from 'constructs';
 import { ConsoleSite } from './console-site.js';
 import { bundleFunctionSync } from './function-bundling.js';
 import { configurationProblems, paymentRouting, realProviders, usesKuaidi100, type DeploymentConfiguration } from './configuration.js';
-import { FUNCTION_TIMEOUT_SECONDS, MOVE_TASK_ACTIONS, deadlineVariables, functionEnvironment, workflowActions, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, streamFunctions, stateMachine as machineSpec, returnStateMachine as returnMachineSpec, queuesOf, table as tableSpec, throttlingFor, DEFAULT_ORDERS_PER_SECOND, type HttpFunction, type TableAccess } from './topology.js';
+import { FUNCTION_TIMEOUT_SECONDS, MOVE_TASK_ACTIONS, STREAM_RETRY_ATTEMPTS, deadlineVariables, functionEnvironment, workflowActions, httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, streamFunctions, stateMachine as machineSpec, returnStateMachine as returnMachineSpec, queuesOf, table as tableSpec, throttlingFor, DEFAULT_ORDERS_PER_SECOND, type HttpFunction, type TableAccess } from './topology.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 
@@ -366,7 +366,7 @@ export class OrdersStack extends Stack {
       const failed = new Queue(this, `${spec.id}Dlq`, { retentionPeriod: Duration.days(14), encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true });
       acknowledge(failed, { 'AwsSolutions-SQS3': 'This is the dead-letter destination itself (the stream event source\'s on-failure queue), not a queue that needs one.' });
       new Alarm(this, `${spec.id}DlqAlarm`, {
-        alarmDescription: `Changes the ${spec.id} could not process after retries: their events are missing until replayed.`,
+        alarmDescription: `Changes the ${spec.id} could not process after retries: ${spec.whenParked}`,
         metric: failed.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
         threshold: 1,
         evaluationPeriods: 1,
@@ -378,11 +378,13 @@ export class OrdersStack extends Stack {
           startingPosition: StartingPosition.TRIM_HORIZON,
           batchSize: spec.batchSize,
           bisectBatchOnError: true,
-          retryAttempts: 10,
+          retryAttempts: STREAM_RETRY_ATTEMPTS,
           reportBatchItemFailures: true,
           onFailure: new SqsDlq(failed),
-          // Only the items that make events (Lambda event filtering: no invocation for the rest).
-          filters: spec.keyPrefixes.map((prefix) => FilterCriteria.filter({ dynamodb: { Keys: { pk: { S: FilterRule.beginsWith(prefix) } } } })),
+          // Only the changes the function reads (Lambda event filtering: no invocation for the rest).
+          filters: spec.keyPrefixes.map((prefix) =>
+            FilterCriteria.filter({ ...(spec.insertsOnly ? { eventName: FilterRule.isEqual('INSERT') } : {}), dynamodb: { Keys: { pk: { S: FilterRule.beginsWith(prefix) } } } }),
+          ),
         }),
       );
     }

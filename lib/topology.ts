@@ -27,8 +27,11 @@ export interface HttpFunction {
   entry: string;
   routes: HttpRoute[];
   table?: TableAccess;
-  /** Environment the function needs beyond the common set. */
-  needs?: ('stateMachine' | 'paymentProvider' | 'carrier' | 'sandbox' | 'paymentWebhookSecret' | 'carrierWebhookSecret' | 'jwtVerifier' | 'stageQueues' | 'eventDeliveries' | 'documentation')[];
+  /**
+   * Environment the function needs beyond the common set. `stateMachine`: the state
+   * machines' ARNs and answering their tasks; `workflowStarts`: the ARNs only.
+   */
+  needs?: ('stateMachine' | 'workflowStarts' | 'paymentProvider' | 'carrier' | 'sandbox' | 'paymentWebhookSecret' | 'carrierWebhookSecret' | 'jwtVerifier' | 'stageQueues' | 'eventDeliveries' | 'documentation')[];
 }
 
 export interface StageQueue {
@@ -239,18 +242,49 @@ export const stageQueues: StageQueue[] = [
 /**
  * Functions fed by the table's change stream (a DynamoDB stream event source on AWS, a
  * poller of DynamoDB Local's Streams API locally). Only changes of items whose key
- * starts with one of `keyPrefixes` reach them (Lambda event filtering on AWS).
+ * starts with one of `keyPrefixes` reach them, and only `INSERT`s when `insertsOnly`
+ * (Lambda event filtering on AWS). Two readers: a DynamoDB stream shard serves at most
+ * two at once without throttling.
  */
-export const streamFunctions = [
+/** Times the stream event source retries a failing change before parking it in the function's DLQ. */
+export const STREAM_RETRY_ATTEMPTS = 10;
+
+export interface StreamFunction {
+  id: string;
+  entry: string;
+  batchSize: number;
+  keyPrefixes: readonly string[];
+  insertsOnly?: boolean;
+  /** What a change parked in the function's DLQ (retries spent) means, for its alarm. */
+  whenParked: string;
+  needs: HttpFunction['needs'];
+  table?: TableAccess;
+}
+
+export const streamFunctions: StreamFunction[] = [
+  {
+    // Each new order's workflow, started from the order's own write (an outbox): the
+    // request that placed it does not wait for Step Functions, and a failed or throttled
+    // start is retried by the stream rather than answered as an error.
+    id: 'workflowStarter',
+    entry: 'functions/streams/start-workflows.ts',
+    batchSize: 100,
+    keyPrefixes: ['ORDER#'],
+    insertsOnly: true,
+    whenParked: 'those orders have no execution until the reconciler (every 5 minutes) starts them.',
+    // The state machines' ARNs only: it answers no task, and reads nothing from the table.
+    needs: ['workflowStarts'],
+  },
   {
     id: 'eventPublisher',
     entry: 'functions/streams/publish-events.ts',
     batchSize: 100,
     // STOCK#: a sharded SKU's other stock items (their changes are judged for stock.low).
     keyPrefixes: ['ORDER#', 'RETURN#', 'PRODUCT#', 'STOCK#'],
-    needs: ['eventDeliveries'] as HttpFunction['needs'],
+    whenParked: 'their events are missing until replayed.',
+    needs: ['eventDeliveries'],
     // Events (transactions of Put and Update), sequence counters, report counters, deliveries; endpoints by GSI1; the operators' order index (BatchWriteItem); a sharded SKU's stock items (BatchGetItem, for stock.low).
-    table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'], indexes: ['gsi1'] } as TableAccess,
+    table: { actions: ['GetItem', 'BatchGetItem', 'PutItem', 'UpdateItem', 'Query', 'BatchWriteItem'], indexes: ['gsi1'] },
   },
 ];
 
@@ -268,8 +302,8 @@ export const returnStateMachine = {
 /** The queues each workflow sends to: the order workflow's stages, or the return workflow's. */
 export const queuesOf = (machine: 'orders' | 'returns') => stageQueues.filter((q) => (q.machine ?? 'orders') === machine);
 
-/** Functions that start executions (placing orders, the reconciler, operators' repairs). */
-export const STARTS_EXECUTIONS: readonly string[] = ['orders', 'ops', 'reconciler', 'orderOps'];
+/** Functions that start executions (new orders' from the stream, approved returns, the reconciler, operators' repairs). */
+export const STARTS_EXECUTIONS: readonly string[] = ['workflowStarter', 'ops', 'reconciler', 'orderOps'];
 /** Functions that look executions up (the reconciler, operators). */
 export const DESCRIBES_EXECUTIONS: readonly string[] = ['ops', 'reconciler', 'orderOps'];
 /** Functions that read executions' histories (operators' timelines) and resume failed ones (operators' retries). */
@@ -322,7 +356,7 @@ export function functionEnvironment(needs: HttpFunction['needs'] = [], values: E
   return {
     ...values.common,
     TABLE_NAME: values.tableName,
-    ...(has('stateMachine') ? { STATE_MACHINE_ARN: values.stateMachineArn, RETURN_STATE_MACHINE_ARN: values.returnStateMachineArn } : {}),
+    ...(has('stateMachine') || has('workflowStarts') ? { STATE_MACHINE_ARN: values.stateMachineArn, RETURN_STATE_MACHINE_ARN: values.returnStateMachineArn } : {}),
     ...(has('paymentProvider') ? { PAYMENT_PROVIDERS: values.paymentProviders, ...Object.fromEntries(values.providerCredentials) } : {}),
     ...(has('carrier') ? { CARRIER: values.carrier, CARRIER_RULES: values.carrierRules, ...Object.fromEntries(values.carrierCredentials) } : {}),
     ...((has('paymentProvider') || has('carrier') || has('sandbox')) && values.sandboxUrl ? { SANDBOX_URL: values.sandboxUrl } : {}),

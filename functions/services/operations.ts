@@ -9,7 +9,7 @@ import { deadlines } from '../core/config.js';
 import { listActions } from '../adapters/audit.js';
 import { getDeliveries, listEndpoints, listSubjectEvents } from '../adapters/events.js';
 import { openOrderPages, type StoredOrder } from '../adapters/orders.js';
-import { startMissingExecution } from './reconcile.js';
+import { startOrderExecution } from './order-workflow.js';
 import { listReturnsOfOrder } from '../adapters/returns.js';
 import { describeOrderWorkflow, orderWorkflowHistory, redriveOrderWorkflow } from '../adapters/workflow.js';
 import { getOrder } from '../adapters/orders.js';
@@ -126,7 +126,7 @@ export async function retryOrder(orderId: string, now = new Date()): Promise<'re
   const execution = await describeOrderWorkflow(orderId);
   if (!execution) {
     if (FINAL_STATUSES.includes(order.status)) throw new DomainError('INVALID_STATE', `The order is ${order.status} and has no execution to resume`);
-    await startMissingExecution(order, now);
+    await startOrderExecution(order, now);
     return 'started';
   }
   if (execution.status === 'RUNNING' || execution.status === 'SUCCEEDED') throw new DomainError('INVALID_STATE', `Its execution is ${execution.status}: nothing to resume`);

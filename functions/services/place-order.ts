@@ -1,7 +1,8 @@
 /**
  * Placing an order: price from the catalog, reserve every line in one transaction
  * (or none; a sharded SKU on the shards its plan picks), remember the idempotency key
- * with it, then start the workflow.
+ * with it. The order's write is the whole decision: its workflow is started from the
+ * change stream (streams/start-workflows.ts), not from this request.
  */
 import { ulid } from 'ulid';
 import { DomainError } from '../core/errors.js';
@@ -12,7 +13,6 @@ import { requestHash } from '../core/request-hash.js';
 import { cancellationReasons, createOrder, getIdempotencyRecord, getOrder, reservationItems, type StoredOrder } from '../adapters/orders.js';
 import { getProducts, getStock } from '../adapters/products.js';
 import { blindPlan, plannedFromCounts, ShardKnowledge, type ReservationPlan } from '../core/stock-shards.js';
-import { startOrderWorkflow } from '../adapters/workflow.js';
 
 const DEADLINES = deadlines();
 /** API.md: keys are remembered for at least 24 hours. */
@@ -32,9 +32,6 @@ async function replay(customerId: string, key: string, hash: string): Promise<Pl
   }
   const order = await getOrder(record.orderId);
   if (!order) throw new DomainError('IDEMPOTENCY_IN_PROGRESS', 'The order for this key is not readable yet; retry shortly');
-  // The first attempt may have crashed between writing the order and starting its
-  // workflow: starting it again is a no-op when it runs, and a repair when it did not.
-  if (order.status === 'PENDING_PAYMENT') await startOrderWorkflow({ orderId: order.orderId, deadlines: DEADLINES });
   return { order, replayed: true };
 }
 
@@ -110,8 +107,6 @@ async function placeNew(customerId: string, key: string, hash: string, body: Cre
 
   const winner = await reserveAndCreate(order, (sku) => products.get(sku)!.stockShards, { key, requestHash: hash, ttlSeconds: IDEMPOTENCY_TTL_SECONDS });
   if (winner) return winner;
-
-  await startOrderWorkflow({ orderId: order.orderId, deadlines: DEADLINES });
   return { order: { ...order, version: 1 }, replayed: false };
 }
 

@@ -7,21 +7,19 @@
  * carrier's tracker gave up on) and reports the rest,
  * each with a log line and a metric, for an operator.
  */
-import { deadlines } from '../core/config.js';
 import { FINAL_STATUSES, workflowInStep, type OrderStatus } from '../core/order.js';
 import { openOrderPages, updateWhile, type OpenOrdersPosition, type StoredOrder } from '../adapters/orders.js';
 import { getCheckpoint, saveCheckpoint } from '../adapters/checkpoints.js';
 import { carriersFromEnv, type Carriers } from '../adapters/carriers/registry.js';
 import type { CarrierName } from '../core/carriers.js';
-import { describeOrderWorkflow, startOrderWorkflow } from '../adapters/workflow.js';
+import { describeOrderWorkflow } from '../adapters/workflow.js';
+import { startOrderExecution } from './order-workflow.js';
 import { paymentProvidersFromEnv, type PaymentProviders } from '../adapters/payments/registry.js';
 import { owedRefunds, settleRefunds } from './refunds.js';
 import { applyProviderRecord } from './payments.js';
 import { expireReturns, finishReceivedReturns } from './returns.js';
 import { count, logger } from '../shared/powertools.js';
 import { pooled } from '../shared/pooled.js';
-
-const DEADLINES = deadlines();
 
 export interface ReconcileReport {
   checked: number;
@@ -98,8 +96,8 @@ export async function reconcile(now = new Date(), options: ReconcileOptions = {}
     const execution = await describeOrderWorkflow(order.orderId);
     if (!execution) {
       if (order.status === 'PENDING_PAYMENT') {
-        // The create path crashed between its two writes.
-        await startMissingExecution(order, now);
+        // Its start from the change stream was given up (retries spent, parked in the stream's DLQ).
+        await startOrderExecution(order, now);
         report.repaired.push({ orderId: order.orderId, action: 'started-missing-execution' });
       } else {
         report.stranded.push({ orderId: order.orderId, status: order.status, problem: 'no workflow execution' });
@@ -132,15 +130,6 @@ export async function reconcile(now = new Date(), options: ReconcileOptions = {}
   await count('StrandedOrdersRepaired', report.repaired.length);
   await count('StrandedOrders', report.stranded.length);
   return report;
-}
-
-/**
- * Starts an order's execution that was never started, keeping the time it has left to
- * pay (at least 1 s, so an expired order times out and is cancelled). Idempotent by name.
- */
-export async function startMissingExecution(order: StoredOrder, now = new Date()): Promise<void> {
-  const left = Math.max(1, Math.ceil((Date.parse(order.paymentDeadline) - now.getTime()) / 1000));
-  await startOrderWorkflow({ orderId: order.orderId, deadlines: { ...DEADLINES, paymentSeconds: left } });
 }
 
 /** How often, and after how long, a parcel whose tracking the carrier aborted is subscribed again (Kuaidi100 suggests half an hour). */

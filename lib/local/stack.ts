@@ -12,7 +12,7 @@ import { buildConsole } from '../console-build.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { startFauxqs } from 'fauxqs';
-import { deadlineVariables, functionEnvironment, httpFunctions, returnStateMachine, sandboxFunction, scheduledFunctions, type EnvironmentValues, type HttpFunction, stageQueues, stateMachine, streamFunctions, throttling } from '../topology.js';
+import { STREAM_RETRY_ATTEMPTS, deadlineVariables, functionEnvironment, httpFunctions, returnStateMachine, sandboxFunction, scheduledFunctions, type EnvironmentValues, type HttpFunction, stageQueues, stateMachine, streamFunctions, throttling } from '../topology.js';
 import { createTable, startDynamoLocal } from './dynamodb-local.js';
 import { startEventSource } from './event-source.js';
 import { startStreamSource } from './stream-source.js';
@@ -22,6 +22,7 @@ import { bundleFunctions, isolatedFunction, type IsolatedFunction } from './isol
 import { accessDenied, callerOf, credentialsSecretName, dynamoCheck, LOCAL_FUNCTION_KEY_PREFIX, policiesFromTopology, SECRET_NAMES, sqsCheck, startPolicyProxy, type ProxyHooks, type Revocations } from './iam.js';
 import { startSecretsManager } from './secrets-manager.js';
 import type { Meter } from './meter.js';
+import type { DynamoDBRecord } from 'aws-lambda';
 import { messageMoveTasks } from './sqs-move-tasks.js';
 import { Sandbox } from './sandbox.js';
 import { DEFAULT_METHOD_PROVIDERS, orderIdOfMerchantPaymentId } from '../../functions/adapters/payments/provider.js';
@@ -52,6 +53,8 @@ export interface LocalStackOptions {
   revoke?: Revocations;
   /** Overrides each queue's visibility timeout (seconds), to see redelivery quickly. */
   visibilityTimeoutSeconds?: number;
+  /** Overrides the stream event sources' retries of a failing change, to see one parked quickly. */
+  streamRetryAttempts?: number;
   /**
    * Counts what the stack does (invocations, capacity units, SQS and API requests, log
    * bytes) for pricing it (scripts/cost.ts); the functions' logs are counted, not shown.
@@ -74,6 +77,8 @@ export interface LocalStack {
   sqs: SQSClient;
   stepFunctions: StepFunctionsServer;
   queues: Record<string, { url: string; arn: string; dlqUrl: string; dlqArn: string }>;
+  /** The stream functions' on-failure destinations: changes given up after their retries, by function. */
+  parkedChanges: Record<string, DynamoDBRecord[]>;
   /** `dynamodbLocal` is DynamoDB Local itself, behind no proxy (benchmarks' yardstick). */
   endpoints: { dynamodb: string; dynamodbLocal: string; sqs: string; sfn: string; secretsManager: string };
   stop(): Promise<void>;
@@ -102,6 +107,7 @@ function listening(server: Server): Promise<Server> {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? ((line: string) => console.log(line));
   const stoppers: (() => Promise<void>)[] = [];
+  const parkedChanges: Record<string, DynamoDBRecord[]> = {};
   // Port 0: the API's port is taken now and held (the URL goes into every function's
   // environment long before the gateway serves); a port only picked would be free for
   // any other process (another test file's stack) to take meanwhile.
@@ -327,8 +333,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const fn of streamFunctions) {
       const handler = start(fn.id, fn.entry, fn.needs);
       stoppers.push(
-        await startStreamSource({ functionName: fn.id, endpoint: dynamo.endpoint, tableName, batchSize: fn.batchSize, keyPrefixes: fn.keyPrefixes, handler }, (error) =>
-          log(`stream ${fn.id}: ${(error as Error).message}`),
+        await startStreamSource(
+          {
+            functionName: fn.id,
+            endpoint: dynamo.endpoint,
+            tableName,
+            batchSize: fn.batchSize,
+            keyPrefixes: fn.keyPrefixes,
+            insertsOnly: fn.insertsOnly,
+            retryAttempts: options.streamRetryAttempts ?? STREAM_RETRY_ATTEMPTS,
+            handler,
+            onParked: (record) => {
+              (parkedChanges[fn.id] ??= []).push(record);
+              log(`stream ${fn.id}: change ${record.eventID} parked after its retries`);
+            },
+          },
+          (error) => log(`stream ${fn.id}: ${(error as Error).message}`),
         ),
       );
     }
@@ -375,6 +395,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqs,
       stepFunctions,
       queues,
+      parkedChanges,
       endpoints: { dynamodb: dynamoProxy.endpoint, dynamodbLocal: dynamo.endpoint, sqs: sqsProxy.endpoint, sfn: stepFunctions.endpoint, secretsManager: secretsManager.endpoint },
       stop,
     };

@@ -3,8 +3,11 @@
  * table's stream from its start (TRIM_HORIZON), parents before children, hand the
  * function batches of up to `batchSize` records in order, and never move past a
  * record the function has not taken: a thrown error retries the batch, a reported
- * failure (ReportBatchItemFailures) retries from that record. Lambda's event filtering
- * is applied first (`keyPrefixes` on the partition key), as on AWS.
+ * failure (ReportBatchItemFailures) retries from that record, up to `retryAttempts`
+ * times; then the failing record is parked (`onParked`, the mapping's on-failure
+ * destination) and the shard goes on past it, as bisecting a batch down to that
+ * record would end on AWS. Lambda's event filtering is applied first (`keyPrefixes` on
+ * the partition key, `insertsOnly`), as on AWS.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -18,7 +21,12 @@ export interface StreamSourceMapping {
   tableName: string;
   batchSize: number;
   keyPrefixes: readonly string[];
+  insertsOnly?: boolean;
+  /** Retries of a failing record before it is parked (the CDK stack's `retryAttempts`). */
+  retryAttempts: number;
   handler: LoadedHandler;
+  /** A record given up after its retries (the on-failure destination). */
+  onParked: (record: DynamoDBRecord) => void;
 }
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -60,21 +68,30 @@ export async function startStreamSource(mapping: StreamSourceMapping, onError: (
   const shards = new Map<string, { shard: Shard; iterator?: string; last?: string; closed: boolean }>();
   const wanted = (record: _Record) => {
     const pk = record.dynamodb?.Keys?.pk?.S ?? '';
-    return mapping.keyPrefixes.some((prefix) => pk.startsWith(prefix));
+    return (!mapping.insertsOnly || record.eventName === 'INSERT') && mapping.keyPrefixes.some((prefix) => pk.startsWith(prefix));
   };
 
   /** Hands the function these records until it has taken all of them. */
   const deliver = async (records: DynamoDBRecord[]) => {
     let pending = records;
+    let retries = 0;
     while (running && pending.length) {
       try {
         const response = (await mapping.handler({ Records: pending })) as DynamoDBBatchResponse | undefined;
         const failed = response?.batchItemFailures?.[0]?.itemIdentifier;
         if (!failed) return;
         const at = pending.findIndex((r) => r.dynamodb?.SequenceNumber === failed);
+        // Retries count for the record the batch stops at; a later one starts afresh.
+        if (at > 0) retries = 0;
         pending = at >= 0 ? pending.slice(at) : pending;
       } catch (error) {
         onError(error);
+      }
+      if (++retries > mapping.retryAttempts) {
+        mapping.onParked(pending[0]!);
+        pending = pending.slice(1);
+        retries = 0;
+        continue;
       }
       await sleep(RETRY_PAUSE_MS);
     }

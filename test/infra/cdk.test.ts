@@ -175,14 +175,20 @@ describe('the CDK stack', () => {
     for (const mapping of fromQueues) expect(mapping.Properties).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 10 });
   });
 
-  it('feeds the event publisher from the table stream: both images, filtered to orders, returns and products, failures parked', () => {
+  it('feeds the event publisher and the workflow starter from the table stream: both images, filtered, failures parked', () => {
     const [table] = Object.values(template.findResources('AWS::DynamoDB::Table'));
     expect(table!.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
-    const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => m.Properties.StartingPosition);
-    expect(mapping!.Properties).toMatchObject({ StartingPosition: 'TRIM_HORIZON', BisectBatchOnFunctionError: true, MaximumRetryAttempts: 10, FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 100 });
-    expect(mapping!.Properties.DestinationConfig.OnFailure.Destination).toBeDefined();
-    const patterns = mapping!.Properties.FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern).dynamodb.Keys.pk.S[0].prefix);
-    expect(patterns).toEqual(['ORDER#', 'RETURN#', 'PRODUCT#', 'STOCK#']);
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => m.Properties.StartingPosition);
+    expect(mappings).toHaveLength(2);
+    const of = (id: string) => mappings.find((m) => JSON.stringify(m.Properties.FunctionName).includes(`${id}Function`))!.Properties;
+    for (const id of ['eventPublisher', 'workflowStarter']) {
+      expect(of(id), id).toMatchObject({ StartingPosition: 'TRIM_HORIZON', BisectBatchOnFunctionError: true, MaximumRetryAttempts: 10, FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 100 });
+      expect(of(id).DestinationConfig.OnFailure.Destination, id).toBeDefined();
+    }
+    const patterns = (id: string) => of(id).FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
+    expect(patterns('eventPublisher').map((p: { dynamodb: { Keys: { pk: { S: { prefix: string }[] } } } }) => p.dynamodb.Keys.pk.S[0]!.prefix)).toEqual(['ORDER#', 'RETURN#', 'PRODUCT#', 'STOCK#']);
+    // The starter sees orders' inserts only: a new order, never a later change of one.
+    expect(patterns('workflowStarter')).toEqual([{ eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'ORDER#' }] } } } }]);
   });
 
   it('routes every API.md route, with the JWT authorizer where a token is required', () => {
@@ -244,7 +250,7 @@ describe('the CDK stack', () => {
       ...streamFunctions.map((f) => ({
         logicalPrefix: `${f.id}Function`,
         id: f.id,
-        table: { ...f.table, actions: [...f.table.actions, 'ListStreams', 'DescribeStream', 'GetRecords', 'GetShardIterator'] as TableAccess['actions'] },
+        table: { ...f.table, actions: [...(f.table?.actions ?? []), 'ListStreams', 'DescribeStream', 'GetRecords', 'GetShardIterator'] as TableAccess['actions'] },
         needs: f.needs ?? [],
       })),
     ];
@@ -264,8 +270,9 @@ describe('the CDK stack', () => {
         if (resources.includes('StreamArn')) continue; // the stream's own grant
         for (const index of fn.table?.indexes ?? []) expect(resources, fn.id).toContain(`/index/${index}`);
       }
-      if (!fn.needs.includes('stateMachine')) expect(actionsOf('states:'), fn.id).toEqual([]);
-      const canStart = ['orders', 'ops', 'reconciler', 'orderOps'].includes(fn.id);
+      if (!fn.needs.includes('stateMachine') && !fn.needs.includes('workflowStarts')) expect(actionsOf('states:'), fn.id).toEqual([]);
+      // New orders' executions start from the change stream, not from the request that placed them.
+      const canStart = ['workflowStarter', 'ops', 'reconciler', 'orderOps'].includes(fn.id);
       expect(actionsOf('states:').includes('states:StartExecution'), fn.id).toBe(canStart);
       const readsSecrets = fn.needs.includes('paymentWebhookSecret') || fn.needs.includes('carrierWebhookSecret');
       expect(actionsOf('secretsmanager:').length > 0, fn.id).toBe(readsSecrets);
