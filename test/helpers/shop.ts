@@ -104,3 +104,22 @@ export async function stockSettles(api: Api, sku: string, expected: { available:
   await eventually(async () => same(await stockOf(api, sku), expected), 10_000, `stock of ${sku} to be ${JSON.stringify(expected)}`).catch(() => undefined);
   return stockOf(api, sku);
 }
+
+/**
+ * An order whose workflow start was given up: every StartExecution fails until the
+ * stream event source parks the order's change (retries spent, as in its DLQ on AWS).
+ * Needs a stack with few `streamRetryAttempts`. Starts succeed again afterwards.
+ */
+export async function strandedOrder(api: Api, customer: string, sku: string): Promise<string> {
+  const faults = api.stack.stepFunctions.faults;
+  faults.failStarts = Number.MAX_SAFE_INTEGER;
+  try {
+    const placed = await placeOrder(api, customer, [{ sku, quantity: 1 }]);
+    expect(placed.status).toBe(201);
+    const orderId: string = placed.body.orderId;
+    await eventually(async () => (api.stack.parkedChanges.workflowStarter ?? []).some((r) => r.dynamodb?.Keys?.pk?.S === `ORDER#${orderId}`), 20_000, `the start of ${orderId} to be parked`);
+    return orderId;
+  } finally {
+    faults.failStarts = 0;
+  }
+}

@@ -35,7 +35,8 @@ describe('local IAM', () => {
     await expect(
       dynamoAs('catalog').send(new QueryCommand({ TableName: 'orders', IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :p', ExpressionAttributeValues: { ':p': { S: 'OPEN#0' } } })),
     ).rejects.toMatchObject({ name: 'AccessDeniedException' });
-    const sfn = new SFNClient({ ...as('catalog'), endpoint: api.stack.endpoints.sfn });
+    // The orders function places orders but starts no execution (the change stream's starter does).
+    const sfn = new SFNClient({ ...as('orders'), endpoint: api.stack.endpoints.sfn });
     await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: api.stack.stepFunctions.stateMachineArn, name: 'iam-probe', input: '{}' }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
     expect(api.stack.stepFunctions.executions.has('iam-probe')).toBe(false);
     // Only the operators' function may move dead letters.
