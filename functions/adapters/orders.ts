@@ -170,15 +170,25 @@ export function stockMoveUpdate({ sku, quantity, move, writtenOff = 0, backorder
  * A line's reservation as conditional updates: units taken from each planned shard's
  * `available`, all of them reserved on the home shard (core/stock-shards.ts).
  */
-export function reservationUpdates(sku: string, quantity: number, plan: ReservationPlan) {
-  return plan.takes.map((take) => ({
-    TableName: TABLE,
-    Key: keys.stockShard(sku, take.shard),
-    UpdateExpression: take.shard === plan.home ? 'SET available = available - :take, reserved = reserved + :q' : 'SET available = available - :take',
-    ConditionExpression: 'available >= :take',
-    ExpressionAttributeValues: { ':take': take.quantity, ...(take.shard === plan.home ? { ':q': quantity } : {}) },
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
-  }));
+export function reservationUpdates(sku: string, quantity: number, plan: ReservationPlan, price?: { priceMinor: number; currency: string }) {
+  return plan.takes.map((take) => {
+    // Shard 0 is the product item: the line's price and currency are checked by the same
+    // write, so an order is priced as the catalog stands when its stock is taken.
+    const priced = price && take.shard === 0;
+    return {
+      TableName: TABLE,
+      Key: keys.stockShard(sku, take.shard),
+      UpdateExpression: take.shard === plan.home ? 'SET available = available - :take, reserved = reserved + :q' : 'SET available = available - :take',
+      ConditionExpression: priced ? 'available >= :take AND priceMinor = :price AND #currency = :currency' : 'available >= :take',
+      ...(priced ? { ExpressionAttributeNames: { '#currency': 'currency' } } : {}),
+      ExpressionAttributeValues: {
+        ':take': take.quantity,
+        ...(take.shard === plan.home ? { ':q': quantity } : {}),
+        ...(priced ? { ':price': price.priceMinor, ':currency': price.currency } : {}),
+      },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    };
+  });
 }
 
 /**
@@ -206,7 +216,7 @@ export async function createOrder(order: Order, plans: readonly ReservationPlan[
     createdAt: order.createdAt,
     expiresAt: Math.floor(Date.now() / 1000) + idempotency.ttlSeconds,
   };
-  const stock = order.items.flatMap((line, i) => reservationUpdates(line.sku, line.quantity, plans[i]!));
+  const stock = order.items.flatMap((line, i) => reservationUpdates(line.sku, line.quantity, plans[i]!, { priceMinor: line.unitPriceMinor, currency: order.currency }));
   await dynamo.send(
     new TransactWriteCommand({
       TransactItems: [

@@ -17,7 +17,7 @@ export type { Product };
 
 const TABLE = tableName();
 
-function toProduct(item: Record<string, unknown>, stockItems: readonly Record<string, unknown>[] = [item]): Product {
+export function toProduct(item: Record<string, unknown>, stockItems: readonly Record<string, unknown>[] = [item]): Product {
   return {
     sku: item.sku as string,
     name: item.name as string,
@@ -68,8 +68,8 @@ export async function getStock(sku: string): Promise<{ product: Product; shards:
  * partition's 3,000 (consistent reads would be 5,000). A price changed in the last
  * moment may still be the one checked; stock is never decided from this read.
  */
-export async function getProducts(skus: readonly string[]): Promise<Map<string, Product>> {
-  const items = await batchGetAll(skus.map(keys.product), { consistent: false });
+export async function getProducts(skus: readonly string[], options: { consistent?: boolean } = {}): Promise<Map<string, Product>> {
+  const items = await batchGetAll(skus.map(keys.product), { consistent: options.consistent ?? false });
   return new Map(items.map((item) => [item.sku as string, toProduct(item)]));
 }
 

@@ -11,7 +11,9 @@ import type { CreateOrderBody } from '../core/schemas.js';
 import { deadlines } from '../core/config.js';
 import { requestHash } from '../core/request-hash.js';
 import { cancellationReasons, createOrder, getIdempotencyRecord, getOrder, reservationItems, type StoredOrder } from '../adapters/orders.js';
-import { getProducts, getStock } from '../adapters/products.js';
+import { getProducts, getStock, toProduct, type Product } from '../adapters/products.js';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { Recent } from '../shared/recent.js';
 import { blindPlan, plannedFromCounts, ShardKnowledge, type ReservationPlan } from '../core/stock-shards.js';
 
 const DEADLINES = deadlines();
@@ -54,8 +56,73 @@ export async function placeOrder(customerId: string, key: string, body: CreateOr
   }
 }
 
+/**
+ * Products as this container read them lately (at most CATALOG_TTL_MS ago): an order is
+ * priced without a read of its own, and the reservation's write checks the price and
+ * currency on the product item (shard 0) itself. A line taken only from other shards
+ * of a sharded product is priced from a read at most that old, as the eventually
+ * consistent read each order made before was.
+ */
+const CATALOG_TTL_MS = 1000;
+const recentProducts = new Recent<string, Product>(CATALOG_TTL_MS);
+/** Times an order is priced again after its reservation found the catalog changed. */
+const MAX_REPRICES = 3;
+
+/** Thrown by a reservation that found a product item's price or currency not the one the order was priced at. */
+class CatalogChanged extends Error {
+  constructor(readonly products: Product[]) {
+    super('the catalog changed while the order was priced');
+  }
+}
+
+/** The products, from those read lately, else read now; `consistent`: all read now, consistently. */
+async function catalogFor(skus: readonly string[], options: { consistent?: boolean } = {}): Promise<Map<string, Product>> {
+  const known = new Map<string, Product>();
+  for (const sku of options.consistent ? [] : skus) {
+    const product = recentProducts.get(sku);
+    if (product) known.set(sku, product);
+  }
+  const missing = [...new Set(skus.filter((sku) => !known.has(sku)))];
+  if (missing.length) {
+    for (const product of (await getProducts(missing, options)).values()) {
+      recentProducts.set(product.sku, product);
+      known.set(product.sku, product);
+    }
+  }
+  return known;
+}
+
+/** Refusals for what the catalog says: answered only from a consistent read of it. */
+const CATALOG_REFUSALS = new Set(['UNKNOWN_SKU', 'CURRENCY_MISMATCH', 'PRICE_CHANGED']);
+
 async function placeNew(customerId: string, key: string, hash: string, body: CreateOrderBody): Promise<Placed> {
-  const products = await getProducts(body.items.map((line) => line.sku));
+  const skus = body.items.map((line) => line.sku);
+  let products = await catalogFor(skus);
+  let confirmed = false;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await priceAndPlace(customerId, key, hash, body, products);
+    } catch (error) {
+      if (error instanceof CatalogChanged && attempt < MAX_REPRICES) {
+        // The failed write read the product items as they are: price the order from those.
+        for (const product of error.products) {
+          recentProducts.set(product.sku, product);
+          products.set(product.sku, product);
+        }
+        continue;
+      }
+      // A product made, or repriced, a moment ago may not be in what was read lately.
+      if (error instanceof DomainError && CATALOG_REFUSALS.has(error.code) && !confirmed) {
+        products = await catalogFor(skus, { consistent: true });
+        confirmed = true;
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+async function priceAndPlace(customerId: string, key: string, hash: string, body: CreateOrderBody, products: Map<string, Product>): Promise<Placed> {
   const unknown = body.items.filter((line) => !products.has(line.sku));
   if (unknown.length) {
     throw new DomainError('UNKNOWN_SKU', `${unknown.length} SKU(s) are not in the catalog`, unknown.map(({ sku }) => ({ sku })));
@@ -153,9 +220,13 @@ async function reserveAndCreate(order: Order, shardsOf: (sku: string) => number,
         const winner = await replay(order.customerId, idempotency.key, idempotency.requestHash);
         if (winner) return winner;
       }
-      const failed = items.flatMap((item, k) => (reasons[k]?.Code === 'ConditionalCheckFailed' ? [{ ...item, available: Number(reasons[k]?.Item?.available?.N ?? 0) }] : []));
-      for (const { line, shard, available } of failed) {
+      const failed = items.flatMap((item, k) => (reasons[k]?.Code === 'ConditionalCheckFailed' ? [{ ...item, current: reasons[k]?.Item ? unmarshall(reasons[k].Item) : {} }] : []));
+      // A product item (shard 0) no longer at the order's price or currency: price it again.
+      const changed = failed.filter(({ line, shard, current }) => shard === 0 && (current.priceMinor !== order.items[line]!.unitPriceMinor || current.currency !== order.currency));
+      if (changed.length) throw new CatalogChanged(changed.map(({ current }) => toProduct(current)));
+      for (const { line, shard, current } of failed) {
         const sku = order.items[line]!.sku;
+        const available = typeof current.available === 'number' ? current.available : 0;
         knowledge.learn(sku, shard, available);
         if (shardsOf(sku) > 1) readFirst.add(line);
         else shorts.push({ sku, requested: order.items[line]!.quantity, available });

@@ -8,6 +8,7 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { LoadedHandler } from './isolated-function.js';
+import type { Hold } from './hold.js';
 
 export interface EventSourceMapping {
   functionName: string;
@@ -17,6 +18,8 @@ export interface EventSourceMapping {
   handler: LoadedHandler;
   /** Concurrent pollers, as Lambda scales its pollers with the backlog. */
   pollers?: number;
+  /** While held, no poller takes messages. */
+  hold?: Hold;
 }
 
 function toRecord(message: Message, queueArn: string) {
@@ -44,6 +47,8 @@ export function startEventSource(sqs: SQSClient, mapping: EventSourceMapping, on
   const abort = new AbortController();
   const poll = async () => {
     while (running) {
+      await mapping.hold?.passed();
+      if (!running) return;
       try {
         const { Messages } = await sqs.send(
           new ReceiveMessageCommand({

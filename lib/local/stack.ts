@@ -23,6 +23,7 @@ import { accessDenied, callerOf, credentialsSecretName, dynamoCheck, LOCAL_FUNCT
 import { startSecretsManager } from './secrets-manager.js';
 import type { Meter } from './meter.js';
 import type { DynamoDBRecord } from 'aws-lambda';
+import { Hold } from './hold.js';
 import { messageMoveTasks } from './sqs-move-tasks.js';
 import { Sandbox } from './sandbox.js';
 import { DEFAULT_METHOD_PROVIDERS, orderIdOfMerchantPaymentId } from '../../functions/adapters/payments/provider.js';
@@ -79,6 +80,8 @@ export interface LocalStack {
   queues: Record<string, { url: string; arn: string; dlqUrl: string; dlqArn: string }>;
   /** The stream functions' on-failure destinations: changes given up after their retries, by function. */
   parkedChanges: Record<string, DynamoDBRecord[]>;
+  /** Holds the queues' and the stream's event sources (benchmarks of the request path alone). */
+  consumers: Hold;
   /** `dynamodbLocal` is DynamoDB Local itself, behind no proxy (benchmarks' yardstick). */
   endpoints: { dynamodb: string; dynamodbLocal: string; sqs: string; sfn: string; secretsManager: string };
   stop(): Promise<void>;
@@ -108,6 +111,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const log = options.log ?? ((line: string) => console.log(line));
   const stoppers: (() => Promise<void>)[] = [];
   const parkedChanges: Record<string, DynamoDBRecord[]> = {};
+  const consumers = new Hold();
   // Port 0: the API's port is taken now and held (the URL goes into every function's
   // environment long before the gateway serves); a port only picked would be free for
   // any other process (another test file's stack) to take meanwhile.
@@ -117,6 +121,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const url = `http://127.0.0.1:${port}`;
   const region = 'us-east-1';
   const stop = async () => {
+    consumers.release();
     for (const stopOne of stoppers.reverse()) await stopOne().catch(() => undefined);
   };
 
@@ -324,7 +329,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const { url: queueUrl, arn: queueArn } = queues[queue.id]!;
       stoppers.push(
         // Deliveries wait on outside endpoints (up to 10 s each): more pollers, as Lambda scales out with the backlog.
-        startEventSource(sqs, { functionName: `${queue.id}Worker`, queueUrl, queueArn, batchSize: queue.batchSize, handler, pollers: queue.id === 'webhooks' ? 10 : undefined }, (error) =>
+        startEventSource(sqs, { functionName: `${queue.id}Worker`, queueUrl, queueArn, batchSize: queue.batchSize, handler, pollers: queue.id === 'webhooks' ? 10 : undefined, hold: consumers }, (error) =>
           log(`event source ${queue.id}: ${(error as Error).message}`),
         ),
       );
@@ -343,6 +348,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             insertsOnly: fn.insertsOnly,
             retryAttempts: options.streamRetryAttempts ?? STREAM_RETRY_ATTEMPTS,
             handler,
+            hold: consumers,
             onParked: (record) => {
               (parkedChanges[fn.id] ??= []).push(record);
               log(`stream ${fn.id}: change ${record.eventID} parked after its retries`);
@@ -396,6 +402,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stepFunctions,
       queues,
       parkedChanges,
+      consumers,
       endpoints: { dynamodb: dynamoProxy.endpoint, dynamodbLocal: dynamo.endpoint, sqs: sqsProxy.endpoint, sfn: stepFunctions.endpoint, secretsManager: secretsManager.endpoint },
       stop,
     };

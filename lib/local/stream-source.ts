@@ -14,6 +14,7 @@ import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand, type _Record, type Shard } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import type { LoadedHandler } from './isolated-function.js';
+import type { Hold } from './hold.js';
 
 export interface StreamSourceMapping {
   functionName: string;
@@ -27,6 +28,8 @@ export interface StreamSourceMapping {
   handler: LoadedHandler;
   /** A record given up after its retries (the on-failure destination). */
   onParked: (record: DynamoDBRecord) => void;
+  /** While held, the shard's records wait in the stream. */
+  hold?: Hold;
 }
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -109,6 +112,8 @@ export async function startStreamSource(mapping: StreamSourceMapping, onError: (
   const poll = async () => {
     let lastDiscovery = 0;
     while (running) {
+      await mapping.hold?.passed();
+      if (!running) return;
       try {
         if (Date.now() - lastDiscovery > 1000) {
           await discover();

@@ -68,6 +68,34 @@ describe('stock reservation', () => {
     expect(mismatch.body.code).toBe('CURRENCY_MISMATCH');
     expect(await stockOf(api, sku)).toEqual({ available: 5, reserved: 0, sold: 0 });
   });
+
+  it('a price or currency changed a moment ago is caught by the reservation itself, and the new one is taken at once', async () => {
+    const sku = await product(api, 5, 1999);
+    const ops = await api.token('pricing-ops', ['ops']);
+    // The orders function has just read the product (it prices the next orders from that read for a moment).
+    expect((await placeOrder(api, 'fay', [{ sku, quantity: 1 }])).status).toBe(201);
+    expect((await api.request('PUT', `/products/${sku}`, { token: ops, body: { name: 'Tea', priceMinor: 2499, currency: 'CNY' } })).status).toBe(200);
+    const stale = await placeOrder(api, 'fay', [{ sku, quantity: 1, unitPriceMinor: 1999 }]);
+    expect([stale.status, stale.body.code, stale.body.errors]).toEqual([409, 'PRICE_CHANGED', [{ sku, expected: 2499, actual: 1999 }]]);
+    const current = await placeOrder(api, 'fay', [{ sku, quantity: 1, unitPriceMinor: 2499 }]);
+    expect(current.status).toBe(201);
+    expect(current.body.items[0]).toMatchObject({ unitPriceMinor: 2499, lineTotalMinor: 2499 });
+    expect((await api.request('PUT', `/products/${sku}`, { token: ops, body: { name: 'Tea', priceMinor: 2499, currency: 'USD' } })).status).toBe(200);
+    const otherCurrency = await placeOrder(api, 'fay', [{ sku, quantity: 1, unitPriceMinor: 2499 }]);
+    expect([otherCurrency.status, otherCurrency.body.code]).toEqual([422, 'CURRENCY_MISMATCH']);
+    // Two orders reserved; the refused ones took nothing.
+    expect(await stockOf(api, sku)).toEqual({ available: 3, reserved: 2, sold: 0 });
+  });
+
+  it('a product made a moment ago can be ordered at once', async () => {
+    // Asked for before it exists (the refusal is read consistently, and nothing of it is kept).
+    const sku = `NEW-${randomUUID().slice(0, 8)}`;
+    expect((await placeOrder(api, 'gil', [{ sku, quantity: 1 }])).body.code).toBe('UNKNOWN_SKU');
+    const ops = await api.token('pricing-ops', ['ops']);
+    await api.request('PUT', `/products/${sku}`, { token: ops, body: { name: 'New tea', priceMinor: 1999, currency: 'CNY' } });
+    await api.request('POST', `/products/${sku}/restock`, { token: ops, body: { quantity: 2 } });
+    expect((await placeOrder(api, 'gil', [{ sku, quantity: 1 }])).status).toBe(201);
+  });
 });
 
 describe('Idempotency-Key', () => {
