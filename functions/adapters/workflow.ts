@@ -3,29 +3,23 @@
  * (the task finished, timed out or the execution ended) means the signal's work was
  * done or overtaken: it is reported, not thrown, so callers stay idempotent.
  */
-import {
-  DescribeExecutionCommand,
-  ExecutionDoesNotExist,
-  InvalidToken,
-  SendTaskFailureCommand,
-  SendTaskSuccessCommand,
-  StartExecutionCommand,
-  TaskDoesNotExist,
-  TaskTimedOut,
-  ExecutionAlreadyExists,
-  GetExecutionHistoryCommand,
-  RedriveExecutionCommand,
-} from '@aws-sdk/client-sfn';
-import { sfn } from './sfn-client.js';
+import { loadOnce } from '../shared/once.js';
 import type { Deadlines } from '../core/config.js';
+
+/** The client and its commands, loaded on the first call (sfn-client.ts). */
+const sdk = loadOnce(() => import('./sfn-client.js'));
+
+/** Errors by name (as the SDK names them): the classes load with the client. */
+const named = (error: unknown, ...names: string[]) => error instanceof Error && names.includes(error.name);
 
 export type SignalResult = 'sent' | 'closed';
 
 function isClosedToken(error: unknown): boolean {
-  return error instanceof TaskTimedOut || error instanceof TaskDoesNotExist || error instanceof InvalidToken;
+  return named(error, 'TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken');
 }
 
 export async function taskSucceeded(token: string, output: object = {}): Promise<SignalResult> {
+  const { sfn, SendTaskSuccessCommand } = await sdk();
   try {
     await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(output) }));
     return 'sent';
@@ -37,6 +31,7 @@ export async function taskSucceeded(token: string, output: object = {}): Promise
 
 /** Fails the waiting task with a named error, which the workflow's Catch turns into compensation. */
 export async function taskFailed(token: string, error: string, cause: object): Promise<SignalResult> {
+  const { sfn, SendTaskFailureCommand } = await sdk();
   try {
     await sfn.send(new SendTaskFailureCommand({ taskToken: token, error, cause: JSON.stringify(cause) }));
     return 'sent';
@@ -59,23 +54,25 @@ function stateMachineArn(): string {
 
 /** Starts the order's execution, named by the order id; starting it again is a no-op. */
 export async function startOrderWorkflow(input: WorkflowInput): Promise<void> {
+  const { sfn, StartExecutionCommand } = await sdk();
   try {
     await sfn.send(new StartExecutionCommand({ stateMachineArn: stateMachineArn(), name: input.orderId, input: JSON.stringify(input) }));
   } catch (error) {
     // Same name, different input (e.g. deadlines changed since): it runs already.
-    if (error instanceof ExecutionAlreadyExists) return;
+    if (named(error, 'ExecutionAlreadyExists')) return;
     throw error;
   }
 }
 
 /** Starts the return's workflow (named by the return id, so starting it again is harmless). */
 export async function startReturnWorkflow(input: { returnId: string; orderId: string; shipBySeconds: number }): Promise<void> {
+  const { sfn, StartExecutionCommand } = await sdk();
   const arn = process.env.RETURN_STATE_MACHINE_ARN;
   if (!arn) throw new Error('Missing required environment variable RETURN_STATE_MACHINE_ARN');
   try {
     await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: input.returnId, input: JSON.stringify(input) }));
   } catch (error) {
-    if (error instanceof ExecutionAlreadyExists) return;
+    if (named(error, 'ExecutionAlreadyExists')) return;
     throw error;
   }
 }
@@ -88,11 +85,12 @@ export interface ExecutionState {
 
 /** The order's execution, or null when none was ever started. */
 export async function describeOrderWorkflow(orderId: string): Promise<ExecutionState | null> {
+  const { sfn, DescribeExecutionCommand } = await sdk();
   try {
     const out = await sfn.send(new DescribeExecutionCommand({ executionArn: executionArnOf(orderId) }));
     return { status: out.status as ExecutionState['status'], error: out.error, cause: out.cause };
   } catch (error) {
-    if (error instanceof ExecutionDoesNotExist) return null;
+    if (named(error, 'ExecutionDoesNotExist')) return null;
     throw error;
   }
 }
@@ -109,6 +107,7 @@ export interface WorkflowHistoryEvent {
 
 /** The order's execution history, oldest first (execution data left out: only types, states and errors). */
 export async function orderWorkflowHistory(orderId: string): Promise<WorkflowHistoryEvent[]> {
+  const { sfn, GetExecutionHistoryCommand } = await sdk();
   const events: WorkflowHistoryEvent[] = [];
   let nextToken: string | undefined;
   try {
@@ -126,7 +125,7 @@ export async function orderWorkflowHistory(orderId: string): Promise<WorkflowHis
       nextToken = out.nextToken;
     } while (nextToken);
   } catch (error) {
-    if (error instanceof ExecutionDoesNotExist) return [];
+    if (named(error, 'ExecutionDoesNotExist')) return [];
     throw error;
   }
   return events;
@@ -134,5 +133,6 @@ export async function orderWorkflowHistory(orderId: string): Promise<WorkflowHis
 
 /** Resumes a failed, timed-out or aborted execution from the state that did not succeed (Step Functions redrive). */
 export async function redriveOrderWorkflow(orderId: string): Promise<void> {
+  const { sfn, RedriveExecutionCommand } = await sdk();
   await sfn.send(new RedriveExecutionCommand({ executionArn: executionArnOf(orderId) }));
 }

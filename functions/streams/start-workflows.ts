@@ -12,6 +12,8 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { startOrderExecution } from '../services/order-workflow.js';
 import { pooled } from '../shared/pooled.js';
 import { logger } from '../shared/powertools.js';
+// It calls Step Functions on (nearly) every invocation: the client loads at start, not with the first call.
+import '../adapters/sfn-client.js';
 
 /** Starts at once per batch (StartExecution calls in flight from one invocation). */
 const CONCURRENCY = 10;

@@ -6,6 +6,8 @@
 import { taskSucceeded } from '../adapters/workflow.js';
 import { compensate } from '../services/cancel.js';
 import { stageWorker } from './stage-worker.js';
+// It calls Step Functions on (nearly) every invocation: the client loads at start, not with the first call.
+import '../adapters/sfn-client.js';
 
 export const handler = stageWorker('compensation', {
   async compensate({ orderId, taskToken, failure }) {

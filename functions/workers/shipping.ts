@@ -7,6 +7,8 @@ import { carriersFromEnv } from '../adapters/carriers/registry.js';
 import { recordShipment } from '../adapters/inbox.js';
 import { settle } from '../services/lifecycle.js';
 import { stageWorker } from './stage-worker.js';
+// It calls Step Functions on (nearly) every invocation: the client loads at start, not with the first call.
+import '../adapters/sfn-client.js';
 
 const carriers = carriersFromEnv();
 
