@@ -63,10 +63,10 @@ export async function getStock(sku: string): Promise<{ product: Product; shards:
 /**
  * Many products at once, keyed by SKU, for pricing an order: name, price, currency and
  * `stockShards`; stock counters are the product item's own (shard 0's for a sharded
- * product: read `getProduct` for totals). Eventually consistent: half a read unit, so
- * a flash sale's 5,000 orders a second read one product item at 2,500 RCU/s, within a
- * partition's 3,000 (consistent reads would be 5,000). A price changed in the last
- * moment may still be the one checked; stock is never decided from this read.
+ * product: read `getProduct` for totals). Eventually consistent unless asked (half a
+ * read unit); the placement keeps what it read for a second and its reservation checks
+ * the price on the product item itself (services/place-order.ts). Stock is never
+ * decided from this read.
  */
 export async function getProducts(skus: readonly string[], options: { consistent?: boolean } = {}): Promise<Map<string, Product>> {
   const items = await batchGetAll(skus.map(keys.product), { consistent: options.consistent ?? false });

@@ -222,7 +222,7 @@ async function reserveAndCreate(order: Order, shardsOf: (sku: string) => number,
       }
       const failed = items.flatMap((item, k) => (reasons[k]?.Code === 'ConditionalCheckFailed' ? [{ ...item, current: reasons[k]?.Item ? unmarshall(reasons[k].Item) : {} }] : []));
       // A product item (shard 0) no longer at the order's price or currency: price it again.
-      const changed = failed.filter(({ line, shard, current }) => shard === 0 && (current.priceMinor !== order.items[line]!.unitPriceMinor || current.currency !== order.currency));
+      const changed = failed.filter(({ line, shard, current }) => shard === 0 && current.sku !== undefined && (current.priceMinor !== order.items[line]!.unitPriceMinor || current.currency !== order.currency));
       if (changed.length) throw new CatalogChanged(changed.map(({ current }) => toProduct(current)));
       for (const { line, shard, current } of failed) {
         const sku = order.items[line]!.sku;
