@@ -33,21 +33,21 @@ const between = (min: number, max: number) => z.string().check(z.minLength(min),
 const queryInt = (min: number, max: number) => z.coerce.number().check(z.int(), z.minimum(min), z.maximum(max));
 const unique = <T extends { sku: string }>(message: string) => z.refine<T[]>((items) => new Set(items.map((i) => i.sku)).size === items.length, message);
 
-export const SKU = matching(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 characters of A-Z a-z 0-9 - _ .');
-export const ORDER_ID = matching(ORDER_ID_PATTERN, 'must be an order id (ord_ and 26 ULID characters)');
-export const CURRENCY = matching(/^[A-Z]{3}$/, 'must be an ISO 4217 code');
+export const SKU = once(() => matching(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 characters of A-Z a-z 0-9 - _ .'));
+export const ORDER_ID = once(() => matching(ORDER_ID_PATTERN, 'must be an order id (ord_ and 26 ULID characters)'));
+export const CURRENCY = once(() => matching(/^[A-Z]{3}$/, 'must be an ISO 4217 code'));
 /** A catalog or line price (money.ts holds every bound). */
-const PRICE_MINOR = int(0, MAX_UNIT_PRICE_MINOR);
+const PRICE_MINOR = once(() => int(0, MAX_UNIT_PRICE_MINOR));
 /** An amount a provider reports: any exact integer, so that no real payment is refused unrecorded. */
-const REPORTED_MINOR = int(0, MAX_REPORTED_AMOUNT_MINOR);
+const REPORTED_MINOR = once(() => int(0, MAX_REPORTED_AMOUNT_MINOR));
 const text = (max: number) => z.string().check(z.trim(), z.minLength(1), z.maxLength(max));
 
-export const idempotencyKey = matching(/^[\x21-\x7E]{1,255}$/, 'must be 1 to 255 visible ASCII characters');
+export const idempotencyKey = once(() => matching(/^[\x21-\x7E]{1,255}$/, 'must be 1 to 255 visible ASCII characters'));
 
 export const productBody = once(() => z.strictObject({
   name: text(200),
-  priceMinor: PRICE_MINOR,
-  currency: CURRENCY,
+  priceMinor: PRICE_MINOR(),
+  currency: CURRENCY(),
   /** `stock.low` when `available` falls to or below it; 0 (the default) is off. */
   lowStockThreshold: z.optional(int(0, 1_000_000)),
   /** How many items the SKU's stock is split across (a flash sale's write rate); kept when not given. */
@@ -69,28 +69,28 @@ export const shippingAddress = once(() => z.strictObject({
   country: matching(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code'),
 }));
 
-const orderLine = z.strictObject({
-  sku: SKU,
+const orderLine = once(() => z.strictObject({
+  sku: SKU(),
   quantity: int(1, MAX_LINE_QUANTITY),
-  unitPriceMinor: PRICE_MINOR,
-});
+  unitPriceMinor: PRICE_MINOR(),
+}));
 export const createOrderBody = once(() => z.strictObject({
-  items: z.array(orderLine).check(z.minLength(1), z.maxLength(MAX_ORDER_LINES), unique<z.infer<typeof orderLine>>('each SKU may appear at most once')),
-  currency: CURRENCY,
+  items: z.array(orderLine()).check(z.minLength(1), z.maxLength(MAX_ORDER_LINES), unique<z.infer<ReturnType<typeof orderLine>>>('each SKU may appear at most once')),
+  currency: CURRENCY(),
   shippingAddress: shippingAddress(),
   paymentMethod: z.enum(PAYMENT_METHODS),
 }));
 export type CreateOrderBody = z.infer<ReturnType<typeof createOrderBody>>;
 
-const cursor = between(1, 1024);
+const cursor = once(() => between(1, 1024));
 export const pageQuery = (defaultLimit: number) =>
   once(() => z.strictObject({
     limit: z._default(queryInt(1, 100), defaultLimit),
-    cursor: z.optional(cursor),
+    cursor: z.optional(cursor()),
   }));
 
-export const skuParams = once(() => z.strictObject({ sku: SKU }));
-export const orderParams = once(() => z.strictObject({ orderId: ORDER_ID }));
+export const skuParams = once(() => z.strictObject({ sku: SKU() }));
+export const orderParams = once(() => z.strictObject({ orderId: ORDER_ID() }));
 export const providerParams = once(() => z.strictObject({ provider: z.enum(['sandbox', 'alipay', 'wechatpay', 'paypal', 'stripe']) }));
 export const carrierParams = once(() => z.strictObject({ carrier: z.enum(['sandbox', 'kuaidi100']) }));
 
@@ -101,7 +101,7 @@ export const completePickBody = once(() => z.optional(
 ));
 
 export const shortageBody = once(() => z.strictObject({
-  items: z.array(z.strictObject({ sku: SKU, missing: int(1, 999) })).check(z.minLength(1), z.maxLength(50)),
+  items: z.array(z.strictObject({ sku: SKU(), missing: int(1, 999) })).check(z.minLength(1), z.maxLength(50)),
   resolution: z.optional(z.enum(['CANCEL_ORDER', 'SHIP_AVAILABLE', 'WAIT_FOR_RESTOCK'])),
 }));
 
@@ -110,9 +110,9 @@ export const sandboxPaymentEvent = once(() => z.strictObject({
   type: z.enum(['payment.succeeded', 'payment.failed']),
   data: z.strictObject({
     paymentId: between(1, 128),
-    orderId: ORDER_ID,
-    amountMinor: REPORTED_MINOR,
-    currency: CURRENCY,
+    orderId: ORDER_ID(),
+    amountMinor: REPORTED_MINOR(),
+    currency: CURRENCY(),
     reason: z.optional(upTo(500)),
   }),
 }));
@@ -144,9 +144,9 @@ export const partialRefundBody = once(() => z.strictObject({
 }));
 
 /** Returns (API.md "Returns and refunds (after-sales)"). */
-const returnLine = z.strictObject({ sku: SKU, quantity: int(1, MAX_LINE_QUANTITY), reason: z.enum(RETURN_REASONS) });
+const returnLine = once(() => z.strictObject({ sku: SKU(), quantity: int(1, MAX_LINE_QUANTITY), reason: z.enum(RETURN_REASONS) }));
 export const returnRequestBody = once(() => z.strictObject({
-  items: z.array(returnLine).check(z.minLength(1), z.maxLength(MAX_ORDER_LINES), unique<z.infer<typeof returnLine>>('each SKU at most once')),
+  items: z.array(returnLine()).check(z.minLength(1), z.maxLength(MAX_ORDER_LINES), unique<z.infer<ReturnType<typeof returnLine>>>('each SKU at most once')),
   note: z.optional(upTo(500)),
 }));
 export const returnParams = once(() => z.strictObject({ returnId: matching(RETURN_ID_PATTERN, 'must be a return id') }));
@@ -154,11 +154,11 @@ export const returnVerdictBody = once(() => z.optional(z.strictObject({ note: z.
 export const returnsQuery = once(() => z.strictObject({
   status: z._default(z.enum(RETURN_STATUSES), 'REQUESTED'),
   limit: z._default(queryInt(1, 100), 50),
-  cursor: z.optional(cursor),
+  cursor: z.optional(cursor()),
 }));
 export const receiveReturnBody = once(() => z.strictObject({
   items: z
-    .array(z.strictObject({ sku: SKU, quantity: int(0, MAX_LINE_QUANTITY), condition: z.enum(['RESELLABLE', 'DAMAGED']) }))
+    .array(z.strictObject({ sku: SKU(), quantity: int(0, MAX_LINE_QUANTITY), condition: z.enum(['RESELLABLE', 'DAMAGED']) }))
     .check(z.minLength(1), z.maxLength(2 * MAX_ORDER_LINES)),
 }));
 
@@ -168,38 +168,38 @@ export const webhookEndpointBody = once(() => z.strictObject({
   events: z.array(z.enum(['*', ...EVENT_TYPES])).check(z.minLength(1), z.maxLength(EVENT_TYPES.length + 1)),
   description: z.optional(upTo(500)),
 }));
-const ENDPOINT_ID = matching(/^we_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an endpoint id');
-export const endpointParams = once(() => z.strictObject({ endpointId: ENDPOINT_ID }));
-export const deliveryParams = once(() => z.strictObject({ endpointId: ENDPOINT_ID, eventId: matching(/^evt_[0-9a-f]{32}$/, 'must be an event id') }));
+const ENDPOINT_ID = once(() => matching(/^we_[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an endpoint id'));
+export const endpointParams = once(() => z.strictObject({ endpointId: ENDPOINT_ID() }));
+export const deliveryParams = once(() => z.strictObject({ endpointId: ENDPOINT_ID(), eventId: matching(/^evt_[0-9a-f]{32}$/, 'must be an event id') }));
 export const deliveriesQuery = once(() => z.strictObject({
   status: z.optional(z.enum(['PENDING', 'DELIVERED', 'FAILED'])),
   limit: z._default(queryInt(1, 100), 50),
-  cursor: z.optional(cursor),
+  cursor: z.optional(cursor()),
 }));
 
 /** Daily reports: calendar dates, both ends included. */
-const DATE = z.iso.date();
-export const reportQuery = once(() => z.strictObject({ from: DATE, to: DATE }));
+const DATE = once(() => z.iso.date());
+export const reportQuery = once(() => z.strictObject({ from: DATE(), to: DATE() }));
 
 /** The sandbox provider and carrier (API.md "Local sandboxes"; deployed only for staging). */
-const SANDBOX_MINOR = int(0);
-const sandboxOrderRef = between(1, 64);
+const SANDBOX_MINOR = once(() => int(0));
+const sandboxOrderRef = once(() => between(1, 64));
 export const sandboxPaymentParams = once(() => z.strictObject({ paymentId: matching(/^pay_[0-9A-Z]{26}$/) }));
 export const sandboxTrackingParams = once(() => z.strictObject({ trackingNumber: matching(/^SBX[0-9A-F]{12}$/) }));
-export const sandboxCreatePaymentBody = once(() => z.strictObject({ orderId: sandboxOrderRef, amountMinor: SANDBOX_MINOR, currency: CURRENCY, method: z.optional(upTo(32)) }));
-export const sandboxAttemptBody = once(() => z.optional(z.strictObject({ amountMinor: z.optional(SANDBOX_MINOR), currency: z.optional(CURRENCY), notify: z.optional(z.boolean()) })));
-export const sandboxRefundBody = once(() => z.strictObject({ refundId: between(1, 64), amountMinor: SANDBOX_MINOR }));
-export const sandboxCreateShipmentBody = once(() => z.strictObject({ orderId: sandboxOrderRef, packages: z.optional(z.array(z.strictObject({ weightGrams: int(1) })).check(z.maxLength(50))) }));
+export const sandboxCreatePaymentBody = once(() => z.strictObject({ orderId: sandboxOrderRef(), amountMinor: SANDBOX_MINOR(), currency: CURRENCY(), method: z.optional(upTo(32)) }));
+export const sandboxAttemptBody = once(() => z.optional(z.strictObject({ amountMinor: z.optional(SANDBOX_MINOR()), currency: z.optional(CURRENCY()), notify: z.optional(z.boolean()) })));
+export const sandboxRefundBody = once(() => z.strictObject({ refundId: between(1, 64), amountMinor: SANDBOX_MINOR() }));
+export const sandboxCreateShipmentBody = once(() => z.strictObject({ orderId: sandboxOrderRef(), packages: z.optional(z.array(z.strictObject({ weightGrams: int(1) })).check(z.maxLength(50))) }));
 export const sandboxTrackingEventBody = once(() => z.strictObject({ status: z.enum(CARRIER_STATUSES), occurredAt: z.optional(z.iso.datetime()) }));
 
 /** Operators' order search (API.md "Operations"): each filter optional; from/to ISO times on createdAt. */
-const opsOrderFilters = {
+const opsOrderFilters = once(() => ({
   status: z.optional(z.enum(ORDER_STATUSES)),
   customerId: z.optional(between(1, 128)),
-  sku: z.optional(SKU),
+  sku: z.optional(SKU()),
   from: z.optional(z.iso.datetime({ offset: true })),
   to: z.optional(z.iso.datetime({ offset: true })),
-};
-export const opsOrdersQuery = once(() => z.strictObject({ ...opsOrderFilters, limit: z._default(queryInt(1, 100), 50), cursor: z.optional(cursor) }));
-export const opsOrdersExportQuery = once(() => z.strictObject(opsOrderFilters));
+}));
+export const opsOrdersQuery = once(() => z.strictObject({ ...opsOrderFilters(), limit: z._default(queryInt(1, 100), 50), cursor: z.optional(cursor()) }));
+export const opsOrdersExportQuery = once(() => z.strictObject(opsOrderFilters()));
 export const opsCancelBody = once(() => z.optional(z.strictObject({ note: z.optional(upTo(500)) })));

@@ -1,11 +1,12 @@
 /**
  * The HTTP contract as data: for every route, who may call it and the zod schemas
  * that validate its path, query and body. The handlers take their validation from
- * here (http-handler.ts refuses a route whose schemas are not these very objects), and
- * GET /openapi.json is generated from here and from what each route answers
+ * here (http-handler.ts refuses a route whose schema builders are not these very
+ * ones), and GET /openapi.json is generated from here and from what each route answers
  * (contract-responses.ts), so the document and the validation cannot drift apart.
- * Every HTTP function loads this at a cold start: request schemas only, in zod/mini;
- * the response schemas are loaded only to write the document.
+ * Every HTTP function loads this at a cold start, and builds a route's request schemas
+ * (zod/mini) on its first request; the response schemas are loaded only to write the
+ * document.
  */
 import * as z from 'zod/mini';
 import type { $ZodType } from 'zod/v4/core';
@@ -23,7 +24,7 @@ export interface Operation {
   summary: string;
   tag: string;
   access: Access;
-  /** Schemas are built on first use (schemas.ts `once`): a function builds only its own routes'. */
+  /** Schemas are built on first use (`once`): a function builds a route's on its first request for it. */
   params?: Lazy<$ZodType>;
   query?: Lazy<$ZodType>;
   body?: Lazy<$ZodType>;
@@ -190,7 +191,6 @@ export const contract: Record<RouteKey, Operation> & typeof operations = operati
 
 /** An operation with its schemas built. */
 export type BuiltOperation = Omit<Operation, 'params' | 'query' | 'body'> & { params?: $ZodType; query?: $ZodType; body?: $ZodType };
-type Built<T> = { [P in keyof T]: T[P] extends Lazy<infer S> ? S : T[P] };
 
 /** A route's operation, its schemas built (the same objects every time). */
 export function builtOperation(key: RouteKey): BuiltOperation {
@@ -198,8 +198,12 @@ export function builtOperation(key: RouteKey): BuiltOperation {
   return { ...rest, ...(params ? { params: params() } : {}), ...(query ? { query: query() } : {}), ...(body ? { body: body() } : {}) };
 }
 
-/** A route's validation, to spread into its handler's route (types follow the schemas). */
-export function validation<K extends RouteKey>(key: K): Built<Pick<(typeof operations)[K], Extract<keyof (typeof operations)[K], 'access' | 'params' | 'query' | 'body'>>> {
-  const { access, params, query, body } = builtOperation(key);
+/**
+ * A route's validation, to spread into its handler's route (types follow the schemas):
+ * the contract's own schema builders, so a route builds its schemas on its first
+ * request, and a function never builds those of routes it is not asked.
+ */
+export function validation<K extends RouteKey>(key: K): Pick<(typeof operations)[K], Extract<keyof (typeof operations)[K], 'access' | 'params' | 'query' | 'body'>> {
+  const { access, params, query, body } = operations[key] as Operation;
   return { access, ...(params ? { params } : {}), ...(query ? { query } : {}), ...(body ? { body } : {}) } as never;
 }

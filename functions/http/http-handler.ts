@@ -11,8 +11,9 @@ import type { $ZodType } from 'zod/v4/core';
 import { DomainError, INTERNAL_PROBLEM, toProblem, type ProblemDetails } from '../core/errors.js';
 import { idempotencyKey, issuesToErrors } from '../core/schemas.js';
 import { flushMetrics, logger } from '../shared/powertools.js';
-import { builtOperation, contract, type Access, type Role, type RouteKey } from './contract.js';
+import { contract, type Access, type Operation, type Role, type RouteKey } from './contract.js';
 import { recordAction } from '../adapters/audit.js';
+import { once, type Lazy } from '../shared/once.js';
 
 /** Where tokens come from, for public routes that verify one themselves (`optionalAuth`). */
 const JWT = process.env.JWT_ISSUER && process.env.JWT_AUDIENCE ? { issuer: process.env.JWT_ISSUER, audience: process.env.JWT_AUDIENCE } : null;
@@ -50,10 +51,11 @@ export interface Route<B = unknown, Q = unknown, P = unknown> {
    * authorizer there, so the function verifies a bearer token itself, if one is sent.
    */
   optionalAuth?: boolean;
-  params?: $ZodType<P>;
-  query?: $ZodType<Q>;
+  /** The contract's schemas (`validation(key)`), built on the route's first request. */
+  params?: Lazy<$ZodType<P>>;
+  query?: Lazy<$ZodType<Q>>;
   /** Omit for routes that take no body (then only none or `{}` is accepted). */
-  body?: $ZodType<B>;
+  body?: Lazy<$ZodType<B>>;
   /** Webhooks: the body is read raw by the route (signatures are over the raw bytes). */
   readsRawBody?: boolean;
   handle(request: Request<B, Q, P>): Promise<Reply>;
@@ -66,13 +68,13 @@ export function route<B = undefined, Q = undefined, P = undefined>(definition: R
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
-/** What a route that declares no query or body accepts: nothing. */
-const NO_FIELDS = z.strictObject({});
-const NO_BODY = z.optional(NO_FIELDS);
+/** What a route that declares no query or body accepts: nothing (built on first use, as the contract's schemas are). */
+const NO_FIELDS = once(() => z.strictObject({}));
+const NO_BODY = once(() => z.optional(NO_FIELDS()));
 
 /** The `Idempotency-Key` header a route requires (API.md: 1 to 255 visible ASCII characters). */
 export function requiredIdempotencyKey(headers: Record<string, string | undefined>): string {
-  const key = idempotencyKey.safeParse(headers['idempotency-key']);
+  const key = idempotencyKey().safeParse(headers['idempotency-key']);
   if (!key.success) throw new DomainError('VALIDATION_ERROR', 'The Idempotency-Key header is required', [{ path: 'header.Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
   return key.data;
 }
@@ -129,7 +131,8 @@ function rawBodyOf(event: APIGatewayProxyEventV2WithJWTAuthorizer): string {
 function checkAgainstContract(routes: Record<string, Route>): void {
   for (const [key, definition] of Object.entries(routes)) {
     if (!(key in contract)) throw new Error(`${key} is not in the contract (functions/http/contract.ts)`);
-    const operation = builtOperation(key as RouteKey);
+    const operation: Operation = contract[key as RouteKey];
+    // The very builders the contract holds (each builds its schema once, on first use).
     for (const part of ['access', 'params', 'query', 'body'] as const) {
       if (definition[part] !== operation[part]) throw new Error(`${key}: its ${part} is not the contract's; spread validation('${key}') into the route`);
     }
@@ -170,8 +173,8 @@ export function httpHandler(routes: Record<string, Route>) {
 
     const rawBody = rawBodyOf(event);
     if (Buffer.byteLength(rawBody) > MAX_BODY_BYTES) throw new DomainError('PAYLOAD_TOO_LARGE', 'The body is over 64 KiB');
-    const params = parse(definition.params, event.pathParameters ?? {}, 'path');
-    const query = parse(definition.query ?? NO_FIELDS, event.queryStringParameters ?? {}, 'query');
+    const params = parse(definition.params?.(), event.pathParameters ?? {}, 'path');
+    const query = parse(definition.query?.() ?? NO_FIELDS(), event.queryStringParameters ?? {}, 'query');
     let body: unknown;
     if (definition.body || !definition.readsRawBody) {
       let parsed: unknown;
@@ -184,7 +187,7 @@ export function httpHandler(routes: Record<string, Route>) {
       }
       // A route that declares no body takes none, or an empty object: API.md makes
       // unknown fields a 400 everywhere, so nothing sent is silently ignored.
-      body = parse(definition.body ?? NO_BODY, parsed, 'body');
+      body = parse(definition.body?.() ?? NO_BODY(), parsed, 'body');
     }
 
     const headers: Record<string, string | undefined> = {};
