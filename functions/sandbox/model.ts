@@ -5,7 +5,7 @@
  * one (functions/sandbox/handler.ts, `-c sandbox=true`) behave alike.
  */
 import { randomBytes } from 'node:crypto';
-import { ulid } from 'ulid';
+import { newUlid } from '../shared/ids.js';
 import { signStandardWebhook, splitSecrets } from '../adapters/signatures.js';
 
 export interface SandboxPayment {
@@ -39,7 +39,7 @@ export class RefundRefused extends ProviderRefusal {}
 export class AlreadyPaid extends ProviderRefusal {}
 
 export function newPayment(input: { orderId: string; amountMinor: number; currency: string }, baseUrl: string): SandboxPayment {
-  const paymentId = `pay_${ulid()}`;
+  const paymentId = `pay_${newUlid()}`;
   return {
     provider: 'sandbox',
     paymentId,
@@ -128,7 +128,7 @@ export interface WebhookDelivery {
  * Signs and POSTs a notification as the provider or carrier would. During a rotation
  * several secrets are configured; the outside world signs with the newest (last).
  */
-export async function deliver(url: string, secrets: string, event: unknown, webhookId = `msg_${ulid()}`): Promise<WebhookDelivery> {
+export async function deliver(url: string, secrets: string, event: unknown, webhookId = `msg_${newUlid()}`): Promise<WebhookDelivery> {
   const body = JSON.stringify(event);
   const timestamp = new Date();
   return postNotification(

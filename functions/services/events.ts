@@ -12,7 +12,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { ulid } from 'ulid';
+import { newUlid } from '../shared/ids.js';
 import { orderEvents, productEvents, returnEvents, subscribes, type EventDraft, type EventProduct } from '../core/events.js';
 import { hasStockItems } from '../core/product.js';
 import type { Order } from '../core/order.js';
@@ -246,7 +246,7 @@ export async function registerEndpoint(input: { url: string; events: string[]; d
   const problem = await endpointUrlProblem(input.url, urlRulesFromEnv());
   if (problem) throw new DomainError('UNSAFE_URL', `The URL ${problem}`, [{ path: 'body.url', message: problem }]);
   const endpoint: WebhookEndpoint = {
-    endpointId: `we_${ulid()}`,
+    endpointId: `we_${newUlid()}`,
     url: input.url,
     events: [...new Set(input.events)],
     description: input.description ?? null,

@@ -4,7 +4,7 @@
  * with it. The order's write is the whole decision: its workflow is started from the
  * change stream (streams/start-workflows.ts), not from this request.
  */
-import { ulid } from 'ulid';
+import { newUlid } from '../shared/ids.js';
 import { DomainError } from '../core/errors.js';
 import { lineTotal, orderTotal, type Order } from '../core/order.js';
 import type { CreateOrderBody } from '../core/schemas.js';
@@ -154,7 +154,7 @@ async function priceAndPlace(customerId: string, key: string, hash: string, body
     lineTotalMinor: lineTotal(line.quantity, line.unitPriceMinor),
   }));
   const order: Order = {
-    orderId: `ord_${ulid()}`,
+    orderId: `ord_${newUlid()}`,
     customerId,
     status: 'PENDING_PAYMENT',
     items,

@@ -11,7 +11,7 @@ import { createSign, generateKeyPairSync, randomBytes, randomUUID } from 'node:c
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ulid } from 'ulid';
+import { newUlid } from '../../../functions/shared/ids.js';
 import { decimalToMinor, minorToDecimal } from '../../../functions/core/currency.js';
 import { paypalSignedMessage } from '../../../functions/adapters/payments/paypal.js';
 import { ProviderRefusal, type Outcome } from '../../../functions/sandbox/model.js';
@@ -64,7 +64,7 @@ export async function startPaypalStandIn(ledger: Sandbox, apiUrl: string) {
   };
 
   const event = (eventType: string, resource: unknown, options: NotificationOptions = {}): SignedNotification => {
-    const eventId = options.eventId ?? `WH-${ulid()}`;
+    const eventId = options.eventId ?? `WH-${newUlid()}`;
     const rawBody = JSON.stringify({ id: eventId, event_version: '1.0', create_time: new Date().toISOString(), resource_type: eventType.split('.')[1]?.toLowerCase(), event_type: eventType, resource });
     const transmissionId = randomUUID();
     const time = new Date(Date.now() - (options.ageSeconds ?? 0) * 1000).toISOString();

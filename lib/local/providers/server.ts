@@ -4,7 +4,7 @@
  * delivers its notifications to the local API.
  */
 import { createServer, type IncomingHttpHeaders } from 'node:http';
-import { ulid } from 'ulid';
+import { newUlid } from '../../../functions/shared/ids.js';
 import { postNotification, type Outcome } from '../../../functions/sandbox/model.js';
 import type { SandboxPayment, WebhookDelivery } from '../sandbox.js';
 
@@ -105,6 +105,6 @@ export function replayingByKey(header: string, handle: (request: StandInRequest)
 }
 
 /** POSTs a notification to the local API as the provider would; returns what the API answered. */
-export function notify(url: string, body: string, headers: Record<string, string>, webhookId: string = ulid()): Promise<WebhookDelivery> {
+export function notify(url: string, body: string, headers: Record<string, string>, webhookId: string = newUlid()): Promise<WebhookDelivery> {
   return postNotification(url, body, headers, webhookId);
 }

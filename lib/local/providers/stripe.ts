@@ -5,7 +5,7 @@
  * and webhook secret made at start. Payments live in the shared ledger (Sandbox).
  */
 import { createHmac, randomBytes } from 'node:crypto';
-import { ulid } from 'ulid';
+import { newUlid } from '../../../functions/shared/ids.js';
 import { AlreadyPaid, ProviderRefusal, type Outcome } from '../../../functions/sandbox/model.js';
 import type { Sandbox, SandboxPayment } from '../sandbox.js';
 import { jsonReply, notify, replayingByKey, standInServer, type NotificationOptions, type PaymentStandIn, type SignedNotification, type StandInReply, type StandInRequest } from './server.js';
@@ -56,7 +56,7 @@ export async function startStripeStandIn(ledger: Sandbox, apiUrl: string) {
 
   /** An event as Stripe sends it: signed with the webhook secret (or, for tests, another one), `ageSeconds` old. */
   const event = (type: string, object: unknown, options: NotificationOptions = {}): SignedNotification => {
-    const eventId = options.eventId ?? `evt_${ulid()}`;
+    const eventId = options.eventId ?? `evt_${newUlid()}`;
     const rawBody = JSON.stringify({ id: eventId, object: 'event', api_version: '2025-01-01', created: Math.floor(Date.now() / 1000), livemode: false, type, data: { object } });
     const secret = options.forged ? `whsec_${randomBytes(24).toString('base64')}` : webhookSecret;
     const timestamp = Math.floor(Date.now() / 1000) - (options.ageSeconds ?? 0);
@@ -86,7 +86,7 @@ export async function startStripeStandIn(ledger: Sandbox, apiUrl: string) {
       if (!Number.isSafeInteger(amount) || typeof price.currency !== 'string' || typeof form.client_reference_id !== 'string' || typeof form.success_url !== 'string') {
         return error(400, 'Missing required param: line_items, client_reference_id or success_url');
       }
-      const paymentId = `cs_test_${ulid()}`;
+      const paymentId = `cs_test_${newUlid()}`;
       const payment = ledger.createPayment(
         { orderId: form.client_reference_id, amountMinor: amount, currency: price.currency.toUpperCase() },
         { provider: 'stripe', paymentId, checkoutUrl: `${server.url}/c/pay/${paymentId}` },
@@ -110,14 +110,14 @@ export async function startStripeStandIn(ledger: Sandbox, apiUrl: string) {
       const payment = [...ledger.payments.values()].find((p) => p.provider === 'stripe' && intentOf(p) === form.payment_intent);
       if (!payment) return error(404, `No such payment_intent: '${String(form.payment_intent)}'`, 'resource_missing');
       const metadata = (form.metadata as Form | undefined) ?? {};
-      const refundKey = String(request.headers['idempotency-key'] ?? `re_${ulid()}`);
+      const refundKey = String(request.headers['idempotency-key'] ?? `re_${newUlid()}`);
       try {
         ledger.refund(payment.paymentId, refundKey, Number(form.amount ?? payment.amountMinor - payment.refundedMinor));
       } catch (refusal) {
         if (!(refusal instanceof ProviderRefusal)) throw refusal;
         return error(400, refusal.message, 'charge_already_refunded');
       }
-      const refund = { id: `re_${ulid()}`, object: 'refund', status: 'succeeded', amount: Number(form.amount), payment_intent: intentOf(payment), metadata };
+      const refund = { id: `re_${newUlid()}`, object: 'refund', status: 'succeeded', amount: Number(form.amount), payment_intent: intentOf(payment), metadata };
       refundsById.set(refund.id, refund);
       // Stripe tells of the refund by event as well.
       setImmediate(() => void deliver('refund.updated', refund).catch(() => undefined));

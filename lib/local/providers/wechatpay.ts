@@ -6,7 +6,7 @@
  * notification resources encrypted AES-256-GCM with the APIv3 key. Keys made at start.
  */
 import { createCipheriv, createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { ulid } from 'ulid';
+import { newUlid } from '../../../functions/shared/ids.js';
 import { wechatMessage } from '../../../functions/adapters/payments/wechatpay.js';
 import { ProviderRefusal, type Outcome } from '../../../functions/sandbox/model.js';
 import type { Sandbox, SandboxPayment } from '../sandbox.js';
@@ -56,7 +56,7 @@ export async function startWechatPayStandIn(ledger: Sandbox, apiUrl: string) {
     const cipher = createCipheriv('aes-256-gcm', Buffer.from(apiV3Key, 'utf8'), Buffer.from(nonce, 'utf8'));
     cipher.setAAD(Buffer.from(originalType, 'utf8'));
     const ciphertext = Buffer.concat([cipher.update(JSON.stringify(plain), 'utf8'), cipher.final(), cipher.getAuthTag()]).toString('base64');
-    const eventId = options.eventId ?? ulid();
+    const eventId = options.eventId ?? newUlid();
     const rawBody = JSON.stringify({
       id: eventId,
       create_time: new Date().toISOString(),
