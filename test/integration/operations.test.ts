@@ -110,6 +110,25 @@ describe('stranded orders', () => {
     expect(again.body.repaired.map((r: { orderId: string }) => r.orderId)).not.toContain(orderId);
   });
 
+  it('placing an order does not wait for its workflow: with the stream held the order stands, its execution starts once released', async () => {
+    const sku = await product(api, 3);
+    // The local stack's hold (what the bench uses): the queues' and the stream's event sources wait.
+    api.stack.consumers.hold();
+    let orderId: string;
+    try {
+      const placed = await placeOrder(api, 'val', [{ sku, quantity: 1 }]);
+      expect(placed.status).toBe(201);
+      orderId = placed.body.orderId;
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      expect(api.stack.stepFunctions.executions.has(orderId)).toBe(false);
+      expect(await stockOf(api, sku)).toEqual({ available: 2, reserved: 1, sold: 0 });
+    } finally {
+      api.stack.consumers.release();
+    }
+    await paymentIdOf(api, 'val', orderId);
+    expect(api.stack.stepFunctions.executions.get(orderId)?.status).toBe('RUNNING');
+  });
+
   it('a start that fails is retried from the change stream: the order was placed all the same', async () => {
     const sku = await product(api, 3);
     api.stack.stepFunctions.faults.failStarts = 1;
