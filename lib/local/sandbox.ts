@@ -34,6 +34,11 @@ export type Notifier = (payment: SandboxPayment, outcome: Outcome, webhookId?: s
  */
 export class Sandbox {
   readonly payments = new Map<string, SandboxPayment>();
+  /**
+   * Payments a merchant asked to close before any trade existed (an Alipay page-pay trade
+   * exists once its page is opened, and the page still opens until it expires).
+   */
+  readonly closedBeforeOpened = new Set<string>();
   readonly shipments = new Map<string, SandboxShipment>();
   private readonly paymentsByOrder = new Map<string, string>();
   private readonly shipmentsByOrder = new Map<string, string>();

@@ -88,7 +88,10 @@ export async function startAlipayStandIn(ledger: Sandbox, apiUrl: string) {
       const opened = ours ?? ledger.createPayment({ orderId, amountMinor, currency }, { provider: 'alipay', paymentId: biz.out_trade_no, checkoutUrl: `${server.url}${request.path}?${request.query}` });
       return { status: 200, headers: { 'content-type': 'text/html;charset=utf-8' }, body: `<h1>Alipay (local stand-in)</h1><p>${opened.paymentId}: ${biz.total_amount} ${currency}, ${tradeStatus(opened)}</p>` };
     }
-    if (!ours) return answer(method, refused('ACQ.TRADE_NOT_EXIST', 'trade does not exist'));
+    if (!ours) {
+      if (method === 'alipay.trade.close' && biz.out_trade_no) ledger.closedBeforeOpened.add(biz.out_trade_no);
+      return answer(method, refused('ACQ.TRADE_NOT_EXIST', 'trade does not exist'));
+    }
     const trade = { out_trade_no: ours.paymentId, trade_no: `2026${ours.paymentId.slice(4)}` };
     switch (method) {
       case 'alipay.trade.query':
