@@ -57,17 +57,21 @@ export interface CancelDecision {
 
 /**
  * Cancelling the order as read: unpaid stock is released; paid stock goes back to
- * available except units reported missing (written off); a payment that captured
- * money is owed an ORDER_CANCELLED refund of all that is still refundable; an unpaid
- * one that was closed at the provider first is recorded CLOSED.
+ * available except units reported missing (written off) and units that left `sold`
+ * before (a SHIP_AVAILABLE shortage wrote them off and shows them as the line's
+ * `refundedQuantity`); a payment that captured money is owed an ORDER_CANCELLED refund
+ * of all that is still refundable; an unpaid one that was closed at the provider first
+ * is recorded CLOSED.
  */
 export function cancellationDecision(order: Order & { backorder?: Record<string, number> }, now: string, missing: Record<string, number> = {}, paymentClosed = false): CancelDecision {
   const stock: StockLine[] = onHomeShards(order, order.items.map((line): StockLine => {
     if (!holdsSold(order.status)) return { sku: line.sku, quantity: line.quantity, move: 'release' };
+    // What the order still holds in `sold`: not the units an earlier shortage wrote off.
+    const held = line.quantity - (line.refundedQuantity ?? 0);
     // Units a backordered order still waits for were written off already: they are no longer owed.
     const owed = order.backorder?.[line.sku] ?? 0;
-    const lost = Math.min(missing[line.sku] ?? 0, line.quantity - owed);
-    return { sku: line.sku, quantity: line.quantity - owed - lost, move: 'unsell', writtenOff: lost, ...(owed ? { backordered: -owed } : {}) };
+    const lost = Math.max(0, Math.min(missing[line.sku] ?? 0, held - owed));
+    return { sku: line.sku, quantity: Math.max(0, held - owed - lost), move: 'unsell', writtenOff: lost, ...(owed ? { backordered: -owed } : {}) };
   }));
   // An unpaid payment closed at the provider (so it can no longer be paid) is recorded CLOSED.
   const payment = order.payment && paymentClosed && !order.payment.paidAt ? { ...order.payment, status: 'CLOSED' as const } : (order.payment ?? null);

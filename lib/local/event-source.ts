@@ -60,6 +60,8 @@ export function startEventSource(sqs: SQSClient, mapping: EventSourceMapping, on
           { abortSignal: abort.signal },
         );
         if (!Messages?.length || !running) continue;
+        // Received in a poll that began before a hold: kept until it is released.
+        await mapping.hold?.passed();
         const event = { Records: Messages.map((m) => toRecord(m, mapping.queueArn)) } as SQSEvent;
         let failed = new Set(Messages.map((m) => m.MessageId!));
         try {

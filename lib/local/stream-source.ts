@@ -138,6 +138,8 @@ export async function startStreamSource(mapping: StreamSourceMapping, onError: (
             throw error;
           }
           const records = (out.Records ?? []).filter(wanted).map((r) => toLambdaRecord(r, streamArn));
+          // Read before a hold began: delivered once it is released.
+          if (records.length) await mapping.hold?.passed();
           if (records.length) await deliver(records);
           if (!running) return;
           busy ||= (out.Records?.length ?? 0) > 0;

@@ -49,6 +49,23 @@ describe('shortage resolutions', () => {
     expect(await ledger(tea)).toEqual({ available: 3, reserved: 0, sold: 1, writtenOff: 1, backordered: 0 });
   });
 
+  it('SHIP_AVAILABLE, then an operator cancels the PACKED order: only the units it still holds go back to stock', async () => {
+    const { orderId, tea, cup } = await pickingOrder('short-then-cancel');
+    // Hold the stages, so the order stays PACKED (no carrier booked) while the operator decides.
+    api.stack.consumers.hold();
+    try {
+      const reply = await report(orderId, { items: [{ sku: tea, missing: 1 }] });
+      expect([reply.status, reply.body.status]).toEqual([202, 'PACKED']);
+      const cancelled = await api.request('POST', `/ops/orders/${orderId}/cancel`, { token: await ops(api), body: {} });
+      expect([cancelled.status, cancelled.body.status], JSON.stringify(cancelled.body)).toEqual([202, 'CANCELLED']);
+    } finally {
+      api.stack.consumers.release();
+    }
+    // Of the two teas, one was written off by the shortage; the other goes back. Nothing is sold.
+    expect(await ledger(tea)).toEqual({ available: 4, reserved: 0, sold: 0, writtenOff: 1, backordered: 0 });
+    expect(await ledger(cup)).toEqual({ available: 5, reserved: 0, sold: 0, writtenOff: 0, backordered: 0 });
+  });
+
   it('SHIP_AVAILABLE with nothing found cancels the order and refunds it whole', async () => {
     const { orderId, tea, cup } = await pickingOrder('short-none');
     const reply = await report(orderId, { items: [{ sku: tea, missing: 2 }, { sku: cup, missing: 1 }], resolution: 'SHIP_AVAILABLE' });
