@@ -19,6 +19,7 @@
  *
  * Pure: the same planner runs in the service and in the flash-sale simulation.
  */
+import { Recent } from '../shared/recent.js';
 
 export const MAX_STOCK_SHARDS = 100;
 
@@ -46,22 +47,19 @@ export type Random = () => number;
  * and reads); forgotten after `ttlMs`, so a restock is tried again soon.
  */
 export class ShardKnowledge {
-  private readonly seen = new Map<string, { available: number; at: number }>();
-  constructor(private readonly ttlMs = 1_000, private readonly now: () => number = Date.now) {}
+  private readonly seen: Recent<string, number>;
+  constructor(ttlMs = 1_000, now: () => number = Date.now) {
+    this.seen = new Recent(ttlMs, 10_000, now);
+  }
 
   learn(sku: string, shard: number, available: number): void {
-    this.seen.set(`${sku}#${shard}`, { available, at: this.now() });
+    this.seen.set(`${sku}#${shard}`, available);
   }
 
   /** True when the shard was lately seen with fewer than `quantity` units. */
   short(sku: string, shard: number, quantity: number): boolean {
-    const entry = this.seen.get(`${sku}#${shard}`);
-    if (!entry) return false;
-    if (this.now() - entry.at > this.ttlMs) {
-      this.seen.delete(`${sku}#${shard}`);
-      return false;
-    }
-    return entry.available < quantity;
+    const available = this.seen.get(`${sku}#${shard}`);
+    return available !== undefined && available < quantity;
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * Values this container read lately, each kept for `ttlMs` and at most `capacity` of
- * them (the oldest read goes first): for reads whose answer may be a moment old.
+ * Values this container read or learnt lately, each kept for `ttlMs` and at most
+ * `capacity` of them (the oldest goes first): for answers that may be a moment old.
  */
 export class Recent<K, V> {
   readonly #entries = new Map<K, { value: V; until: number }>();
@@ -14,7 +14,7 @@ export class Recent<K, V> {
   get(key: K): V | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
-    if (entry.until > this.now()) return entry.value;
+    if (entry.until >= this.now()) return entry.value;
     this.#entries.delete(key);
     return undefined;
   }

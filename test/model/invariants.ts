@@ -130,14 +130,14 @@ export async function checkInvariants(stack: LocalStack, run: RunRecord, settleT
       const neverOpened = !held && payment.provider === 'alipay' && !payment.paidAt;
       check(held?.paymentId === payment.paymentId || neverOpened, () => `${where}: the provider holds no payment ${payment.paymentId}`);
       if (held) {
-        // PayPal orders cannot be closed there: CLOSED here is "we never capture it"; PayPal holds it
-        // unpaid (PENDING) or with its capture declined (FAILED): no money either way.
-        const paypalClosed = payment.provider === 'paypal' && payment.status === 'CLOSED' && ['PENDING', 'FAILED'].includes(held.status);
-        // Alipay: closed before its page was opened (no trade yet, so nothing to close there):
-        // the page still opens until it expires; CLOSED here is "we never accept it" (a payment
-        // made there would be applied late and refunded); an attempt that failed moved no money.
-        const alipayClosedUnopened = payment.provider === 'alipay' && payment.status === 'CLOSED' && stack.sandbox.closedBeforeOpened.has(payment.paymentId) && ['PENDING', 'FAILED'].includes(held.status);
-        check(held.status === payment.status || paypalClosed || alipayClosedUnopened, () => `${where}: ${payment.provider} payment ${payment.status} here, ${held.status} at the provider`);
+        // CLOSED here is "we never accept it" where the provider could not close it: PayPal
+        // orders cannot be closed there, and an Alipay page closed before it was opened (no
+        // trade yet) still opens until it expires. The provider holds it unpaid (PENDING) or
+        // with its attempt failed (FAILED): no money either way (a payment made there is
+        // applied late and refunded, and checked as any other).
+        const closedOnlyHere =
+          payment.status === 'CLOSED' && ['PENDING', 'FAILED'].includes(held.status) && (payment.provider === 'paypal' || (payment.provider === 'alipay' && stack.sandbox.closedBeforeOpened.has(payment.paymentId)));
+        check(held.status === payment.status || closedOnlyHere, () => `${where}: ${payment.provider} payment ${payment.status} here, ${held.status} at the provider`);
         check(held.refundedMinor === payment.refundedMinor, () => `${where}: refunded ${payment.refundedMinor} here, ${held.refundedMinor} at the provider`);
         check(
           held.refunds.length === succeeded.length && held.refunds.every((r) => succeeded.some((s) => s.refundId === r.refundId)),
