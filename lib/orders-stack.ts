@@ -382,8 +382,11 @@ export class OrdersStack extends Stack {
           reportBatchItemFailures: true,
           onFailure: new SqsDlq(failed),
           // Only the changes the function reads (Lambda event filtering: no invocation for the rest).
-          filters: spec.keyPrefixes.map((prefix) =>
-            FilterCriteria.filter({ ...(spec.insertsOnly ? { eventName: FilterRule.isEqual('INSERT') } : {}), dynamodb: { Keys: { pk: { S: FilterRule.beginsWith(prefix) } } } }),
+          filters: spec.filters.map((filter) =>
+            FilterCriteria.filter({
+              ...(filter.eventName ? { eventName: FilterRule.isEqual(filter.eventName) } : {}),
+              dynamodb: { Keys: { pk: { S: FilterRule.beginsWith(filter.keyPrefix) } }, ...(filter.newImageHas ? { NewImage: { [filter.newImageHas]: { S: FilterRule.exists() } } } : {}) },
+            }),
           ),
         }),
       );

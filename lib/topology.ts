@@ -29,9 +29,10 @@ export interface HttpFunction {
   table?: TableAccess;
   /**
    * Environment the function needs beyond the common set. `stateMachine`: the state
-   * machines' ARNs and answering their tasks; `workflowStarts`: the ARNs only.
+   * machines' ARNs and answering their tasks; `stateMachineArns`: the ARNs only (to
+   * start, describe or redrive executions, as the lists below grant).
    */
-  needs?: ('stateMachine' | 'workflowStarts' | 'paymentProvider' | 'carrier' | 'sandbox' | 'paymentWebhookSecret' | 'carrierWebhookSecret' | 'jwtVerifier' | 'stageQueues' | 'eventDeliveries' | 'documentation')[];
+  needs?: ('stateMachine' | 'stateMachineArns' | 'paymentProvider' | 'carrier' | 'sandbox' | 'paymentWebhookSecret' | 'carrierWebhookSecret' | 'jwtVerifier' | 'stageQueues' | 'eventDeliveries' | 'documentation')[];
 }
 
 export interface StageQueue {
@@ -82,7 +83,7 @@ export const httpFunctions: HttpFunction[] = [
   {
     id: 'orders',
     entry: 'functions/http/orders.ts',
-    needs: ['stateMachine', 'paymentProvider'],
+    needs: ['paymentProvider'],
     table: { actions: ['GetItem', 'BatchGetItem', 'Query', 'PutItem', 'UpdateItem'], indexes: ['gsi1'] },
     routes: [
       route('POST', '/orders'),
@@ -97,14 +98,14 @@ export const httpFunctions: HttpFunction[] = [
   {
     id: 'paymentWebhooks',
     entry: 'functions/http/payment-webhooks.ts',
-    needs: ['stateMachine', 'paymentProvider', 'paymentWebhookSecret'],
+    needs: ['paymentProvider', 'paymentWebhookSecret'],
     table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
     routes: [route('POST', '/webhooks/payments/{provider}', 'none')],
   },
   {
     id: 'carrierWebhooks',
     entry: 'functions/http/carrier-webhooks.ts',
-    needs: ['stateMachine', 'carrier', 'carrierWebhookSecret'],
+    needs: ['carrier', 'carrierWebhookSecret'],
     table: { actions: ['GetItem', 'PutItem', 'UpdateItem'] },
     routes: [route('POST', '/webhooks/carriers/{carrier}', 'none')],
   },
@@ -147,7 +148,7 @@ export const httpFunctions: HttpFunction[] = [
     // Operators' order routes: search (indexes by time, status, SKU; customers by GSI1), timeline, stuck orders, cancel.
     id: 'orderOps',
     entry: 'functions/http/order-operations.ts',
-    needs: ['stateMachine', 'paymentProvider'],
+    needs: ['stateMachineArns', 'paymentProvider'],
     table: { actions: ['GetItem', 'BatchGetItem', 'Query', 'UpdateItem', 'PutItem'], indexes: ['gsi1', 'gsi3'] },
     routes: [
       route('GET', '/ops/orders'),
@@ -170,7 +171,7 @@ export const httpFunctions: HttpFunction[] = [
     id: 'ops',
     entry: 'functions/http/ops.ts',
     // The reconciler on demand: it also carries out refunds that final orders still owe.
-    needs: ['stateMachine', 'stageQueues', 'paymentProvider', 'carrier'],
+    needs: ['stateMachineArns', 'stageQueues', 'paymentProvider', 'carrier'],
     table: { actions: ['Query', 'GetItem', 'UpdateItem', 'PutItem'], indexes: ['gsi3', 'gsi2'] },
     routes: [route('GET', '/ops/dead-letters'), route('POST', '/ops/dead-letters/{stage}/redrive'), route('POST', '/ops/reconcile'), route('POST', '/ops/orders/{orderId}/refunds'), route('POST', '/ops/returns/{returnId}/approve'), route('POST', '/ops/returns/{returnId}/reject'), route('GET', '/ops/returns')],
   },
@@ -205,7 +206,7 @@ export const scheduledFunctions = [
     id: 'reconciler',
     entry: 'functions/workers/reconciler.ts',
     everyMinutes: 5,
-    needs: ['stateMachine', 'paymentProvider', 'carrier'] as HttpFunction['needs'],
+    needs: ['stateMachineArns', 'paymentProvider', 'carrier'] as HttpFunction['needs'],
     table: { actions: ['Query', 'GetItem', 'UpdateItem'], indexes: ['gsi3', 'gsi2'] } as TableAccess,
     intervalVariable: 'RECONCILE_INTERVAL_SECONDS',
   },
@@ -241,20 +242,27 @@ export const stageQueues: StageQueue[] = [
 
 /**
  * Functions fed by the table's change stream (a DynamoDB stream event source on AWS, a
- * poller of DynamoDB Local's Streams API locally). Only changes of items whose key
- * starts with one of `keyPrefixes` reach them, and only `INSERT`s when `insertsOnly`
- * (Lambda event filtering on AWS). Two readers: a DynamoDB stream shard serves at most
- * two at once without throttling.
+ * poller of DynamoDB Local's Streams API locally). Only changes that match one of their
+ * `filters` reach them (Lambda event filtering on AWS). Two readers: a DynamoDB stream
+ * shard serves at most two at once without throttling.
  */
 /** Times the stream event source retries a failing change before parking it in the function's DLQ. */
 export const STREAM_RETRY_ATTEMPTS = 10;
+
+/** A change a stream function reads: its item's key starts with `keyPrefix`; of one kind (`eventName`), with `newImageHas` set, when given. */
+export interface ChangeFilter {
+  keyPrefix: string;
+  eventName?: 'INSERT' | 'MODIFY' | 'REMOVE';
+  /** A string attribute the item has after the change. */
+  newImageHas?: string;
+}
 
 export interface StreamFunction {
   id: string;
   entry: string;
   batchSize: number;
-  keyPrefixes: readonly string[];
-  insertsOnly?: boolean;
+  /** Any one of them lets a change through (Lambda allows five). */
+  filters: readonly ChangeFilter[];
   /** What a change parked in the function's DLQ (retries spent) means, for its alarm. */
   whenParked: string;
   needs: HttpFunction['needs'];
@@ -263,24 +271,27 @@ export interface StreamFunction {
 
 export const streamFunctions: StreamFunction[] = [
   {
-    // Each new order's workflow, started from the order's own write (an outbox): the
-    // request that placed it does not wait for Step Functions, and a failed or throttled
-    // start is retried by the stream rather than answered as an error.
-    id: 'workflowStarter',
-    entry: 'functions/streams/start-workflows.ts',
+    // The order workflow, driven from the order's own writes (an outbox): each new order's
+    // execution started, and the open task signalled once a change makes it resolvable
+    // (paid, packed, cancelled). A failed or throttled call is retried by the stream, not
+    // answered as an error to whoever wrote the change.
+    id: 'workflowDriver',
+    entry: 'functions/streams/drive-workflows.ts',
     batchSize: 100,
-    keyPrefixes: ['ORDER#'],
-    insertsOnly: true,
-    whenParked: 'those orders have no execution until the reconciler (every 5 minutes) starts them.',
-    // The state machines' ARNs only: it answers no task, and reads nothing from the table.
-    needs: ['workflowStarts'],
+    filters: [
+      { keyPrefix: 'ORDER#', eventName: 'INSERT' },
+      { keyPrefix: 'ORDER#', eventName: 'MODIFY', newImageHas: 'taskToken' },
+    ],
+    whenParked: 'an order not started is started by the reconciler (every 5 minutes); a task not signalled waits until its stage deadline, whose compensation finds the order moved on and resumes the workflow.',
+    // Starts executions and answers their tasks; reads nothing from the table (the change carries the order).
+    needs: ['stateMachine'],
   },
   {
     id: 'eventPublisher',
     entry: 'functions/streams/publish-events.ts',
     batchSize: 100,
     // STOCK#: a sharded SKU's other stock items (their changes are judged for stock.low).
-    keyPrefixes: ['ORDER#', 'RETURN#', 'PRODUCT#', 'STOCK#'],
+    filters: ['ORDER#', 'RETURN#', 'PRODUCT#', 'STOCK#'].map((keyPrefix) => ({ keyPrefix })),
     whenParked: 'their events are missing until replayed.',
     needs: ['eventDeliveries'],
     // Events (transactions of Put and Update), sequence counters, report counters, deliveries; endpoints by GSI1; the operators' order index (BatchWriteItem); a sharded SKU's stock items (BatchGetItem, for stock.low).
@@ -303,7 +314,7 @@ export const returnStateMachine = {
 export const queuesOf = (machine: 'orders' | 'returns') => stageQueues.filter((q) => (q.machine ?? 'orders') === machine);
 
 /** Functions that start executions (new orders' from the stream, approved returns, the reconciler, operators' repairs). */
-export const STARTS_EXECUTIONS: readonly string[] = ['workflowStarter', 'ops', 'reconciler', 'orderOps'];
+export const STARTS_EXECUTIONS: readonly string[] = ['workflowDriver', 'ops', 'reconciler', 'orderOps'];
 /** Functions that look executions up (the reconciler, operators). */
 export const DESCRIBES_EXECUTIONS: readonly string[] = ['ops', 'reconciler', 'orderOps'];
 /** Functions that read executions' histories (operators' timelines) and resume failed ones (operators' retries). */
@@ -356,7 +367,7 @@ export function functionEnvironment(needs: HttpFunction['needs'] = [], values: E
   return {
     ...values.common,
     TABLE_NAME: values.tableName,
-    ...(has('stateMachine') || has('workflowStarts') ? { STATE_MACHINE_ARN: values.stateMachineArn, RETURN_STATE_MACHINE_ARN: values.returnStateMachineArn } : {}),
+    ...(has('stateMachine') || has('stateMachineArns') ? { STATE_MACHINE_ARN: values.stateMachineArn, RETURN_STATE_MACHINE_ARN: values.returnStateMachineArn } : {}),
     ...(has('paymentProvider') ? { PAYMENT_PROVIDERS: values.paymentProviders, ...Object.fromEntries(values.providerCredentials) } : {}),
     ...(has('carrier') ? { CARRIER: values.carrier, CARRIER_RULES: values.carrierRules, ...Object.fromEntries(values.carrierCredentials) } : {}),
     ...((has('paymentProvider') || has('carrier') || has('sandbox')) && values.sandboxUrl ? { SANDBOX_URL: values.sandboxUrl } : {}),

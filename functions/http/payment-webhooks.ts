@@ -12,8 +12,6 @@ import type { PaymentProvider } from '../adapters/payments/provider.js';
 import { applyNotification } from '../services/payments.js';
 import { logger } from '../shared/powertools.js';
 import { httpHandler, route, type Reply } from './http-handler.js';
-// It calls Step Functions on (nearly) every invocation: the client loads at start, not with the first call.
-import '../adapters/sfn-client.js';
 
 const payments = paymentProvidersFromEnv();
 

@@ -2,8 +2,9 @@
  * Cancellation, decided in one write: the order moves to CANCELLED from the status
  * it was read in (version-guarded), with its stock moves and the refund it is owed
  * recorded in the same write. Then the effects follow from the record: the refund
- * (functions/services/refunds.ts) and the workflow's signal, whose Catch runs the
- * compensation stage, which only finishes what the record owes.
+ * (functions/services/refunds.ts) and the workflow's signal, sent from the recorded
+ * change (functions/streams/drive-workflows.ts), whose Catch runs the compensation
+ * stage, which only finishes what the record owes.
  *
  * A deadline that fires as the order moves on (paid just in time, packed just in
  * time) loses the race: the compensation reports the status it found and the
@@ -16,7 +17,6 @@ import { getOrder, transition, updateWhile, type StoredOrder } from '../adapters
 import { paymentProvidersFromEnv, type PaymentProviders } from '../adapters/payments/registry.js';
 import { closeOrApply } from './payments.js';
 import { settleRefunds } from './refunds.js';
-import { signalOpenTask } from './lifecycle.js';
 import { backoff } from '../shared/backoff.js';
 import { count, logger } from '../shared/powertools.js';
 
@@ -32,13 +32,18 @@ export interface CancelRequest {
    * the order is cancelled (API.md), so it can no longer be paid.
    */
   payments?: PaymentProviders;
+  /**
+   * Decided by the workflow's compensation (a deadline): the open task has ended
+   * already, so the order forgets its token and no signal follows from the change.
+   */
+  taskEnded?: boolean;
 }
 
 export type CancelOutcome = 'cancelled' | 'already-cancelled' | 'not-cancellable';
 
 const MAX_ATTEMPTS = 25;
 
-/** Decides the cancellation; does not act on it (see `cancelAndSignal`). */
+/** Decides the cancellation; does not act on it (its refund: settleRefunds; its signal: the change stream). */
 export async function decideCancellation(orderId: string, request: CancelRequest): Promise<{ order: StoredOrder; outcome: CancelOutcome }> {
   let closedHere = false;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -69,7 +74,7 @@ export async function decideCancellation(orderId: string, request: CancelRequest
       set: { ...(decision.payment ? { payment: decision.payment } : {}), ...(request.fulfilment ? { fulfilment: request.fulfilment } : {}) },
       stock: decision.stock,
       // The pick task is withdrawn; the order stays in the open-orders index while a refund is owed.
-      remove: ['gsi2pk', 'gsi2sk', 'pickTaskCreatedAt'],
+      remove: ['gsi2pk', 'gsi2sk', 'pickTaskCreatedAt', ...(request.taskEnded ? (['taskToken', 'taskStage'] as const) : [])],
       keepOpen: decision.refundOwed,
     });
     if (cancelled) {
@@ -91,7 +96,6 @@ export async function requestCancellation(order: StoredOrder, reason: Cancellati
   if (outcome === 'not-cancellable') {
     throw new DomainError('INVALID_STATE', `The order is ${current.status}; it can be cancelled only before it ${reason === 'OPS_CANCELLED' ? 'leaves with the carrier' : 'is packed'}`);
   }
-  await signalOpenTask(current);
   return current;
 }
 
@@ -138,7 +142,7 @@ function cancellableFor(reason: CancellationReason): readonly OrderStatus[] {
 export async function compensate(orderId: string, failure: Failure | undefined): Promise<StoredOrder> {
   const reason = reasonFor(failure);
   const payments = paymentProvidersFromEnv();
-  const { order, outcome } = await decideCancellation(orderId, { reason, from: cancellableFor(reason), payments });
+  const { order, outcome } = await decideCancellation(orderId, { reason, from: cancellableFor(reason), payments, taskEnded: true });
   if (outcome === 'not-cancellable') {
     logger.warn('compensation found the order moved on; the workflow resumes', { orderId, status: order.status, reason });
     await count('CompensationResumed');

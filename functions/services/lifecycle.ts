@@ -1,12 +1,13 @@
 /**
  * What happens to an order when the warehouse, a carrier or the customer speaks (the
  * payment provider: services/payments.ts). Each change is a conditional write; the
- * workflow's open task is resolved only after the change is durable, from the
- * recorded status, and a repeated call finds the change made and resolves again
- * harmlessly.
+ * workflow's open task is resolved from the recorded change, by the change stream
+ * (functions/streams/drive-workflows.ts), so a crash after the write loses no signal
+ * and a repeated call finds the change made.
  */
 import { DomainError } from '../core/errors.js';
-import { FINAL_STATUSES, hasReached, type CancellationReason, type OrderStatus, type ShipmentEvent, type Stage } from '../core/order.js';
+import { FINAL_STATUSES, hasReached, type ShipmentEvent } from '../core/order.js';
+import { resolutionFor, type WaitingStage } from '../core/task-signals.js';
 import type { TrackingPush } from '../adapters/carriers/carrier.js';
 import { advanceShipmentStatus, appendShipmentEvent, getOrder, shipmentEventKey, transition, updateWhile, type StoredOrder, type TrackingState } from '../adapters/orders.js';
 import { findOrderIdByTracking } from '../adapters/inbox.js';
@@ -14,45 +15,19 @@ import { taskFailed, taskSucceeded } from '../adapters/workflow.js';
 import { backoff } from '../shared/backoff.js';
 import { logger } from '../shared/powertools.js';
 
-/** The status that ends each stage's wait. */
-export const STAGE_DONE: Record<Exclude<Stage, 'compensation'>, OrderStatus> = {
-  payment: 'PAID',
-  picking: 'PACKED',
-  shipping: 'SHIPPED',
-  delivery: 'DELIVERED',
-  receipt: 'COMPLETED',
-};
-
-/** The workflow error a cancelled order's open task fails with (names the cause in the execution's history). */
-const CANCEL_ERRORS: Partial<Record<CancellationReason, string>> = {
-  PAYMENT_FAILED: 'Payment.Failed',
-  OUT_OF_STOCK: 'Stock.Shortage',
-};
-
 /**
- * Resolves a stage's task from the order's recorded status: failed if the order was
- * cancelled (the workflow's Catch compensates), done if it has got past the stage
- * (COMPLETED also ends the delivery wait); otherwise the task keeps waiting.
+ * Resolves a stage's task from the order's recorded status, for a stage worker whose
+ * token could not be recorded because the order had moved on first (no change of the
+ * order will carry that token to the stream): failed if the order was cancelled (the
+ * workflow's Catch compensates), done if it has got past the stage; otherwise the task
+ * keeps waiting.
  */
-export async function settle(order: StoredOrder, stage: Exclude<Stage, 'compensation'>, token: string): Promise<'resolved' | 'waiting'> {
-  if (order.status === 'CANCELLED') {
-    const reason = order.cancellation?.reason ?? 'CUSTOMER_CANCELLED';
-    await taskFailed(token, CANCEL_ERRORS[reason] ?? 'Order.Cancelled', { reason });
-    return 'resolved';
-  }
-  if (hasReached(order.status, STAGE_DONE[stage])) {
-    await taskSucceeded(token, { status: order.status });
-    return 'resolved';
-  }
-  return 'waiting';
-}
-
-/** Signals the order's open task, whatever its stage, from the order's current state. */
-export async function signalOpenTask(order: StoredOrder): Promise<void> {
-  if (order.taskToken && order.taskStage && order.taskStage !== 'compensation') {
-    const outcome = await settle(order, order.taskStage, order.taskToken);
-    logger.info('workflow task signalled', { orderId: order.orderId, stage: order.taskStage, outcome });
-  }
+export async function settle(order: StoredOrder, stage: WaitingStage, token: string): Promise<'resolved' | 'waiting'> {
+  const resolution = resolutionFor(order, stage);
+  if (!resolution) return 'waiting';
+  if (resolution.outcome === 'failed') await taskFailed(token, resolution.error, resolution.cause);
+  else await taskSucceeded(token, resolution.output);
+  return 'resolved';
 }
 
 /** The warehouse picked and packed the order. */
@@ -61,12 +36,8 @@ export async function completePick(orderId: string, packages: { weightGrams: num
     await backoff(attempt);
     const order = await getOrder(orderId);
     if (!order) throw new DomainError('NOT_FOUND', 'There is no such pick task');
-    // Repeating a call that succeeded is harmless (API.md), and re-sends the signal a
-    // crash may have lost after the write.
-    if (hasReached(order.status, 'PACKED')) {
-      await signalOpenTask(order);
-      return order;
-    }
+    // Repeating a call that succeeded is harmless (API.md).
+    if (hasReached(order.status, 'PACKED')) return order;
     if (order.status === 'CANCELLED') throw new DomainError('INVALID_STATE', `The order was cancelled (${order.cancellation?.reason ?? 'CANCELLED'}); do not pack it`);
     if (order.status !== 'PICKING') throw new DomainError('INVALID_STATE', `The order is ${order.status}, not PICKING`);
     // A backordered order is packed only once served, and keeps the record of its shortage and its wait.
@@ -82,30 +53,18 @@ export async function completePick(orderId: string, packages: { weightGrams: num
       set: { packages, fulfilment: waited ?? { shortages: [], resolution: 'NONE', backorderedSince: null } },
       remove: ['gsi2pk', 'gsi2sk', 'pickTaskCreatedAt'],
     });
-    if (packed) {
-      await signalOpenTask(packed);
-      return packed;
-    }
+    if (packed) return packed;
   }
   throw new Error(`the pick of ${orderId} kept losing races; retry it`);
 }
 
 /** The customer confirms receipt while SHIPPED or DELIVERED. */
 export async function confirmReceipt(order: StoredOrder): Promise<StoredOrder> {
-  if (order.status === 'COMPLETED') {
-    await signalOpenTask(order);
-    return order;
-  }
+  if (order.status === 'COMPLETED') return order;
   const completed = await transition(order.orderId, { to: 'COMPLETED', from: ['SHIPPED', 'DELIVERED'] });
-  if (completed) {
-    await signalOpenTask(completed);
-    return completed;
-  }
+  if (completed) return completed;
   const current = await getOrder(order.orderId);
-  if (current?.status === 'COMPLETED') {
-    await signalOpenTask(current);
-    return current;
-  }
+  if (current?.status === 'COMPLETED') return current;
   throw new DomainError('INVALID_STATE', `The order is ${current?.status ?? order.status}; receipt can be confirmed once it has shipped`);
 }
 
@@ -141,8 +100,7 @@ export async function applyTrackingPush(push: TrackingPush): Promise<CarrierOutc
   }
   const newest = fresh.reduce<ShipmentEvent | null>((latest, event) => (!latest || event.occurredAt >= latest.occurredAt ? event : latest), null);
   if (!newest || !(await advanceShipmentStatus(orderId, newest)) || newest.status !== 'DELIVERED') return 'recorded';
-  const delivered = (await transition(orderId, { to: 'DELIVERED' })) ?? (await getOrder(orderId));
-  if (delivered) await signalOpenTask(delivered);
+  await transition(orderId, { to: 'DELIVERED' });
   return 'delivered';
 }
 

@@ -1,6 +1,6 @@
 /**
  * Starting an order's execution: from the change stream when the order is written
- * (streams/start-workflows.ts), and again by the reconciler or an operator for one
+ * (streams/drive-workflows.ts), and again by the reconciler or an operator for one
  * whose start was given up. Named by the order id, so starting it twice is harmless.
  */
 import { deadlines } from '../core/config.js';

@@ -2,8 +2,9 @@
  * A verified payment notification, applied by the rule of functions/core/decisions.ts:
  * decide from the order as read with one version-guarded write (paid, cancelled for a
  * failure or a wrong amount, or a refund owed for a payment that pays nothing), then
- * act from the record: refunds with their idempotency keys, the workflow's signal.
- * The notification that loses a race re-reads and finds the decision already made.
+ * act from the record: refunds with their idempotency keys (the workflow's signal
+ * follows from the recorded change: functions/streams/drive-workflows.ts). The
+ * notification that loses a race re-reads and finds the decision already made.
  */
 import { onHomeShards, paymentDecision, type PaymentReport } from '../core/decisions.js';
 import { getOrder, openOrderKeys, transition, updateWhile, type StoredOrder } from '../adapters/orders.js';
@@ -12,7 +13,6 @@ import type { ProviderNotification, ProviderPayment } from '../adapters/payments
 import { completeRefund } from './refunds.js';
 import type { Payment } from '../core/money.js';
 import { settleRefunds } from './refunds.js';
-import { signalOpenTask } from './lifecycle.js';
 import { backoff } from '../shared/backoff.js';
 import { logger } from '../shared/powertools.js';
 
@@ -34,7 +34,7 @@ export async function applyPaymentEvent(orderId: string, report: PaymentReport, 
         return 'ignored';
       case 'already-decided':
         // A duplicate, or a retry after a crash: carry out what the record still owes.
-        await signalOpenTask(await settleRefunds(order, payments));
+        await settleRefunds(order, payments);
         return 'already-decided';
       case 'pay':
         outcome = 'paid';
@@ -78,7 +78,7 @@ export async function applyPaymentEvent(orderId: string, report: PaymentReport, 
     }
     if (!written) continue; // someone else decided first: re-read
     if (outcome !== 'paid' && outcome !== 'failed') logger.warn('payment not kept', { orderId, paymentId: report.paymentId, outcome, status: written.status });
-    await signalOpenTask(await settleRefunds(written, payments));
+    await settleRefunds(written, payments);
     return outcome;
   }
   throw new Error(`payment event for ${orderId} kept losing races; the provider will retry`);

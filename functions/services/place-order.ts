@@ -2,7 +2,7 @@
  * Placing an order: price from the catalog, reserve every line in one transaction
  * (or none; a sharded SKU on the shards its plan picks), remember the idempotency key
  * with it. The order's write is the whole decision: its workflow is started from the
- * change stream (streams/start-workflows.ts), not from this request.
+ * change stream (streams/drive-workflows.ts), not from this request.
  */
 import { newUlid } from '../shared/ids.js';
 import { DomainError } from '../core/errors.js';

@@ -22,7 +22,6 @@ import { settleRefunds } from './refunds.js';
 import { backoff } from '../shared/backoff.js';
 import { logger } from '../shared/powertools.js';
 import { decideCancellation } from './cancel.js';
-import { signalOpenTask } from './lifecycle.js';
 
 export type ShortageResolution = 'CANCEL_ORDER' | 'SHIP_AVAILABLE' | 'WAIT_FOR_RESTOCK';
 
@@ -58,7 +57,6 @@ export async function reportShortage(order: StoredOrder, items: { sku: string; m
   // Repeating a report that succeeded is harmless; anything else means the order was not PICKING.
   const repeated = outcome === 'already-cancelled' && current.fulfilment?.resolution === 'CANCEL_ORDER';
   if (outcome !== 'cancelled' && !repeated) throw new DomainError('INVALID_STATE', `The order is ${current.status}, not PICKING`);
-  await signalOpenTask(current);
   return current;
 }
 
@@ -73,9 +71,7 @@ async function shipAvailable(orderId: string, items: { sku: string; missing: num
     if (order.status !== 'PICKING') {
       // Repeating a report that succeeded is harmless: it carries out what the record owes.
       if (order.fulfilment?.resolution !== 'SHIP_AVAILABLE') throw new DomainError('INVALID_STATE', `The order is ${order.status}, not PICKING`);
-      const settled = await settleRefunds(order, paymentProvidersFromEnv());
-      await signalOpenTask(settled);
-      return settled;
+      return settleRefunds(order, paymentProvidersFromEnv());
     }
     const decision = shipAvailableDecision(order, items, new Date().toISOString());
     if (!decision) return null;
@@ -89,9 +85,7 @@ async function shipAvailable(orderId: string, items: { sku: string; missing: num
     });
     if (!packed) continue; // someone else wrote first: decide again from a fresh read
     logger.info('shortage: shipping what was found', { orderId, missing: items.reduce((sum, item) => sum + item.missing, 0) });
-    const settled = await settleRefunds(packed, paymentProvidersFromEnv());
-    await signalOpenTask(settled);
-    return settled;
+    return settleRefunds(packed, paymentProvidersFromEnv());
   }
   throw new Error(`the shortage report of ${orderId} kept losing races; retry it`);
 }

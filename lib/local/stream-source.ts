@@ -6,8 +6,8 @@
  * failure (ReportBatchItemFailures) retries from that record, up to `retryAttempts`
  * times; then the failing record is parked (`onParked`, the mapping's on-failure
  * destination) and the shard goes on past it, as bisecting a batch down to that
- * record would end on AWS. Lambda's event filtering is applied first (`keyPrefixes` on
- * the partition key, `insertsOnly`), as on AWS.
+ * record would end on AWS. Lambda's event filtering is applied first (`filters`: key
+ * prefix, kind of change, an attribute of the new image), as on AWS.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -15,14 +15,14 @@ import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetSha
 import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import type { LoadedHandler } from './isolated-function.js';
 import type { Hold } from './hold.js';
+import type { ChangeFilter } from '../topology.js';
 
 export interface StreamSourceMapping {
   functionName: string;
   endpoint: string;
   tableName: string;
   batchSize: number;
-  keyPrefixes: readonly string[];
-  insertsOnly?: boolean;
+  filters: readonly ChangeFilter[];
   /** Retries of a failing record before it is parked (the CDK stack's `retryAttempts`). */
   retryAttempts: number;
   handler: LoadedHandler;
@@ -71,7 +71,9 @@ export async function startStreamSource(mapping: StreamSourceMapping, onError: (
   const shards = new Map<string, { shard: Shard; iterator?: string; last?: string; closed: boolean }>();
   const wanted = (record: _Record) => {
     const pk = record.dynamodb?.Keys?.pk?.S ?? '';
-    return (!mapping.insertsOnly || record.eventName === 'INSERT') && mapping.keyPrefixes.some((prefix) => pk.startsWith(prefix));
+    return mapping.filters.some(
+      (filter) => pk.startsWith(filter.keyPrefix) && (!filter.eventName || record.eventName === filter.eventName) && (!filter.newImageHas || record.dynamodb?.NewImage?.[filter.newImageHas]?.S !== undefined),
+    );
   };
 
   /** Hands the function these records until it has taken all of them. */

@@ -117,7 +117,7 @@ export async function strandedOrder(api: Api, customer: string, sku: string): Pr
     const placed = await placeOrder(api, customer, [{ sku, quantity: 1 }]);
     expect(placed.status).toBe(201);
     const orderId: string = placed.body.orderId;
-    await eventually(async () => (api.stack.parkedChanges.workflowStarter ?? []).some((r) => r.dynamodb?.Keys?.pk?.S === `ORDER#${orderId}`), 20_000, `the start of ${orderId} to be parked`);
+    await eventually(async () => (api.stack.parkedChanges.workflowDriver ?? []).some((r) => r.dynamodb?.Keys?.pk?.S === `ORDER#${orderId}`), 20_000, `the start of ${orderId} to be parked`);
     return orderId;
   } finally {
     faults.failStarts = 0;

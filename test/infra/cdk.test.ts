@@ -175,20 +175,23 @@ describe('the CDK stack', () => {
     for (const mapping of fromQueues) expect(mapping.Properties).toMatchObject({ FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 10 });
   });
 
-  it('feeds the event publisher and the workflow starter from the table stream: both images, filtered, failures parked', () => {
+  it('feeds the event publisher and the workflow driver from the table stream: both images, filtered, failures parked', () => {
     const [table] = Object.values(template.findResources('AWS::DynamoDB::Table'));
     expect(table!.Properties.StreamSpecification).toEqual({ StreamViewType: 'NEW_AND_OLD_IMAGES' });
     const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter((m) => m.Properties.StartingPosition);
     expect(mappings).toHaveLength(2);
     const of = (id: string) => mappings.find((m) => JSON.stringify(m.Properties.FunctionName).includes(`${id}Function`))!.Properties;
-    for (const id of ['eventPublisher', 'workflowStarter']) {
+    for (const id of ['eventPublisher', 'workflowDriver']) {
       expect(of(id), id).toMatchObject({ StartingPosition: 'TRIM_HORIZON', BisectBatchOnFunctionError: true, MaximumRetryAttempts: 10, FunctionResponseTypes: ['ReportBatchItemFailures'], BatchSize: 100 });
       expect(of(id).DestinationConfig.OnFailure.Destination, id).toBeDefined();
     }
     const patterns = (id: string) => of(id).FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
     expect(patterns('eventPublisher').map((p: { dynamodb: { Keys: { pk: { S: { prefix: string }[] } } } }) => p.dynamodb.Keys.pk.S[0]!.prefix)).toEqual(['ORDER#', 'RETURN#', 'PRODUCT#', 'STOCK#']);
-    // The starter sees orders' inserts only: a new order, never a later change of one.
-    expect(patterns('workflowStarter')).toEqual([{ eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'ORDER#' }] } } } }]);
+    // The driver sees new orders (to start them) and changes of orders with a task token (to answer the task).
+    expect(patterns('workflowDriver')).toEqual([
+      { eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'ORDER#' }] } } } },
+      { eventName: ['MODIFY'], dynamodb: { Keys: { pk: { S: [{ prefix: 'ORDER#' }] } }, NewImage: { taskToken: { S: [{ exists: true }] } } } },
+    ]);
   });
 
   it('routes every API.md route, with the JWT authorizer where a token is required', () => {
@@ -270,9 +273,12 @@ describe('the CDK stack', () => {
         if (resources.includes('StreamArn')) continue; // the stream's own grant
         for (const index of fn.table?.indexes ?? []) expect(resources, fn.id).toContain(`/index/${index}`);
       }
-      if (!fn.needs.includes('stateMachine') && !fn.needs.includes('workflowStarts')) expect(actionsOf('states:'), fn.id).toEqual([]);
+      if (!fn.needs.includes('stateMachine') && !fn.needs.includes('stateMachineArns')) expect(actionsOf('states:'), fn.id).toEqual([]);
+      // Orders' tasks are answered from the change stream: whoever writes a decision (a webhook, a cancel) holds no Step Functions grant for it.
+      expect(actionsOf('states:').includes('states:SendTaskSuccess'), fn.id).toBe(fn.needs.includes('stateMachine'));
+      if (['orders', 'paymentWebhooks', 'carrierWebhooks'].includes(fn.id)) expect(actionsOf('states:'), fn.id).toEqual([]);
       // New orders' executions start from the change stream, not from the request that placed them.
-      const canStart = ['workflowStarter', 'ops', 'reconciler', 'orderOps'].includes(fn.id);
+      const canStart = ['workflowDriver', 'ops', 'reconciler', 'orderOps'].includes(fn.id);
       expect(actionsOf('states:').includes('states:StartExecution'), fn.id).toBe(canStart);
       const readsSecrets = fn.needs.includes('paymentWebhookSecret') || fn.needs.includes('carrierWebhookSecret');
       expect(actionsOf('secretsmanager:').length > 0, fn.id).toBe(readsSecrets);

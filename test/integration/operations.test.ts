@@ -137,7 +137,7 @@ describe('stranded orders', () => {
     expect(placed.status).toBe(201);
     await paymentIdOf(api, 'sue', placed.body.orderId);
     expect(api.stack.stepFunctions.faults.failStarts).toBe(0);
-    expect(api.stack.parkedChanges.workflowStarter ?? []).not.toContainEqual(expect.objectContaining({ dynamodb: expect.objectContaining({ Keys: { pk: { S: `ORDER#${placed.body.orderId}` }, sk: { S: 'ORDER' } } }) }));
+    expect(api.stack.parkedChanges.workflowDriver ?? []).not.toContainEqual(expect.objectContaining({ dynamodb: expect.objectContaining({ Keys: { pk: { S: `ORDER#${placed.body.orderId}` }, sk: { S: 'ORDER' } } }) }));
     // A client's retry with the same key answers with the same order, and starts nothing new.
     const retry = await placeOrder(api, 'sue', [{ sku, quantity: 1 }], key);
     expect([retry.status, retry.headers.get('idempotent-replayed'), retry.body.orderId]).toEqual([201, 'true', placed.body.orderId]);
