@@ -55,7 +55,8 @@ export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatch
     try {
       await drive(record);
     } catch (error) {
-      logger.error('driving an order\'s workflow failed; the stream retries it', { orderId: record.dynamodb?.Keys?.pk?.S, event: record.eventName, error: error as Error });
+      const orderId = record.dynamodb?.Keys?.pk?.S?.slice('ORDER#'.length);
+      logger.error('driving an order\'s workflow failed; the stream retries it', { orderId, change: record.eventName, error: error as Error });
       failed.add(record.dynamodb!.SequenceNumber!);
     }
   });

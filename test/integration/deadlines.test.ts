@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { eventually, useLocalStack } from '../helpers/local-stack.js';
 import { deliver, getOrder, pay, paymentIdOf, pickAndShip, placeOrder, product, stockOf, waitForStatus } from '../helpers/shop.js';
 
-const api = useLocalStack({ env: { PAYMENT_TIMEOUT_SECONDS: '3', AUTO_CONFIRM_SECONDS: '2', DELIVERY_TIMEOUT_SECONDS: '4', DUE_SWEEP_INTERVAL_SECONDS: '1' }, visibilityTimeoutSeconds: 1 });
+const api = useLocalStack({ env: { PAYMENT_TIMEOUT_SECONDS: '3', AUTO_CONFIRM_SECONDS: '2', DELIVERY_TIMEOUT_SECONDS: '4', DUE_SWEEP_INTERVAL_SECONDS: '1' }, visibilityTimeoutSeconds: 1, streamRetryAttempts: 2 });
 
 describe('deadlines', () => {
   it('cancels an unpaid order at PAYMENT_TIMEOUT_SECONDS: payment closed at the provider first, stock released; it can no longer be paid', async () => {
@@ -25,6 +25,26 @@ describe('deadlines', () => {
     const late = await api.request('POST', `/sandbox/payments/${paymentId}/succeed`);
     expect([late.status, late.body.code]).toEqual([409, 'INVALID_STATE']);
     expect((await getOrder(api, 'tim', placed.body.orderId)).payment.status).toBe('CLOSED');
+  });
+
+  it('a paid order whose workflow signal is given up (parked after its retries) resumes at the payment deadline', async () => {
+    const sku = await product(api, 5);
+    const placed = await placeOrder(api, 'pia', [{ sku, quantity: 1 }]);
+    const orderId: string = placed.body.orderId;
+    const paymentId = await paymentIdOf(api, 'pia', orderId);
+    // Step Functions refuses every answer to this order's payment task.
+    api.stack.stepFunctions.faults.failSignals.set(`${orderId}/AwaitPayment`, Number.MAX_SAFE_INTEGER);
+    try {
+      expect((await api.request('POST', `/sandbox/payments/${paymentId}/succeed`)).status).toBe(200);
+      await eventually(async () => (api.stack.parkedChanges.workflowDriver ?? []).some((r) => r.eventName === 'MODIFY' && r.dynamodb?.Keys?.pk?.S === `ORDER#${orderId}`), 15_000, 'the signal to be parked');
+      // The task times out; compensation finds the order paid and the workflow resumes at picking.
+      const picking = await waitForStatus(api, 'pia', orderId, 'PICKING', 15_000);
+      expect(picking.history.map((h: { status: string }) => h.status)).toEqual(['PENDING_PAYMENT', 'PAID', 'PICKING']);
+      expect(picking.payment).toMatchObject({ paymentId, status: 'SUCCEEDED', refunds: [] });
+      expect(await stockOf(api, sku)).toEqual({ available: 4, reserved: 0, sold: 1 });
+    } finally {
+      api.stack.stepFunctions.faults.failSignals.delete(`${orderId}/AwaitPayment`);
+    }
   });
 
   it('a payment made but never notified is found at the deadline: the order is paid, not cancelled', async () => {

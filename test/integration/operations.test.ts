@@ -98,7 +98,7 @@ describe('stranded orders', () => {
     const orderId = await strandedOrder(api, 'rex', sku);
     expect(await stockOf(api, sku)).toEqual({ available: 2, reserved: 1, sold: 0 });
     expect(api.stack.stepFunctions.executions.has(orderId)).toBe(false);
-    expect(jsonLines().some((l) => l.message === "starting an order's workflow failed; the stream retries it" && l.orderId === orderId)).toBe(true);
+    expect(jsonLines().some((l) => l.message === "driving an order's workflow failed; the stream retries it" && l.orderId === orderId && l.change === 'INSERT')).toBe(true);
 
     const report = await api.request('POST', '/ops/reconcile', { token: await ops(api) });
     expect(report.status).toBe(200);

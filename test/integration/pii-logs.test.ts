@@ -67,12 +67,11 @@ describe('personal data in logs', () => {
     expect((await place('pii-4', [sku], { unexpected: PII.name })).status).toBe(400);
     expect((await api.request('POST', '/orders', { token, rawBody: JSON.stringify(order([sku], 'x').body).slice(0, -5), headers: { 'idempotency-key': 'pii-5' } })).status).toBe(400);
 
-    // A crash mid-lifecycle: the callback after the payment write is lost once.
+    // A crash mid-lifecycle: the callback after the pick's write is lost once (the workflow driver's retry sends it).
     const crashed = (await place('pii-6')).body.orderId as string;
     api.stack.stepFunctions.faults.failSignals.set(`${crashed}/Picking`, 3);
     await pay(api, 'pii-customer', crashed);
     const picker = await api.token('picker', ['warehouse']);
-    expect((await api.request('POST', `/warehouse/tasks/${crashed}/complete`, { token: picker })).status).toBe(500);
     expect((await api.request('POST', `/warehouse/tasks/${crashed}/complete`, { token: picker })).status).toBe(200);
     await waitForStatus(api, 'pii-customer', crashed, 'SHIPPED');
 
