@@ -5,11 +5,13 @@
  * moves the order on (a payment webhook, the warehouse, a cancel) only writes the order;
  * the signal follows from the recorded change (functions/streams/drive-workflows.ts):
  * failed if the order was cancelled (the workflow's Catch compensates), succeeded once
- * the order has got past the stage, nothing while it waits.
+ * the order has got past the stage, nothing while it waits. The shipping stage records
+ * its token with the write that makes the order SHIPPED, and compensation with the
+ * order it leaves CANCELLED: their own work ends their task.
  */
 import { hasReached, type CancellationReason, type OrderStatus, type Stage } from './order.js';
 
-/** The stages whose wait a signal ends (compensation reports its own outcome). */
+/** The stages that wait for the order to move on (compensation only reports where it left the order). */
 export type WaitingStage = Exclude<Stage, 'compensation'>;
 
 /** The status that ends each stage's wait. */
@@ -48,9 +50,10 @@ export function resolutionFor(order: Pick<TaskHolder, 'status' | 'cancellation'>
 }
 
 /** The order's recorded open task and how it ends now, or null when it has none or it still waits. */
-export function openTaskResolution(order: TaskHolder): { token: string; stage: WaitingStage; resolution: TaskResolution } | null {
-  if (!order.taskToken || !order.taskStage || order.taskStage === 'compensation') return null;
-  const resolution = resolutionFor(order, order.taskStage);
+export function openTaskResolution(order: TaskHolder): { token: string; stage: Stage; resolution: TaskResolution } | null {
+  if (!order.taskToken || !order.taskStage) return null;
+  // Recorded once its work is done: the workflow goes on from the status it left.
+  const resolution: TaskResolution | null = order.taskStage === 'compensation' ? { outcome: 'succeeded', output: { status: order.status } } : resolutionFor(order, order.taskStage);
   return resolution ? { token: order.taskToken, stage: order.taskStage, resolution } : null;
 }
 

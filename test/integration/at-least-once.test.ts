@@ -108,13 +108,13 @@ describe('a crash after the write, before the callback', () => {
     expect(api.stack.stepFunctions.faults.failSignals.get(body.orderId)).toBe(0);
   });
 
-  it('shipping worker: its message comes back and the carrier is booked once', async () => {
+  it('shipping: the callback lost after the order is SHIPPED is sent again, and the carrier is booked once', async () => {
     const sku = await product(api, 5);
     const { body } = await placeOrder(api, 'crash-4', [{ sku, quantity: 1 }]);
     await pay(api, 'crash-4', body.orderId);
     crashCallbacksOf(body.orderId, 'Shipping');
     const shipped = await pickAndShip(api, 'crash-4', body.orderId);
-    // The workflow moved on to the delivery wait only after the redelivered message.
+    // The execution ended at the hand-over only once the callback got through.
     await eventually(async () => api.stack.stepFunctions.faults.failSignals.get(`${body.orderId}/Shipping`) === 0);
     const tracking = shipped.shipment.trackingNumber;
     await deliver(api, 'crash-4', body.orderId, tracking);
@@ -145,7 +145,7 @@ describe('a crash after the write, before the callback', () => {
     const sku = await product(api, 5);
     const { body } = await placeOrder(api, 'crash-6', [{ sku, quantity: 2 }]);
     const picking = await pay(api, 'crash-6', body.orderId);
-    // The cancel signal itself gets through; the compensation worker's callback is lost once.
+    // The cancel signal itself gets through; compensation's callback is lost once.
     await api.request('POST', `/orders/${body.orderId}/cancel`, { token: await api.token('crash-6') });
     crashCallbacksOf(body.orderId);
     const cancelled = await waitForRefunded(api, 'crash-6', body.orderId);
