@@ -9,11 +9,12 @@ import { getOrder, publicOrder } from '../adapters/orders.js';
 import { searchOrders, type OrderSearch } from '../adapters/order-index.js';
 import { validation } from './contract.js';
 import { httpHandler, json, route } from './http-handler.js';
+import { requestCancellation } from '../services/cancel.js';
 
 // Searches read the order indexes; what touches executions (timeline, stuck orders, retry)
-// and the operator's cancel load the Step Functions client on their first call.
+// loads the Step Functions client on its first call. A cancel only writes its decision
+// (the workflow driver answers the task from the change).
 const operations = () => import('../services/operations.js');
-const cancellations = () => import('../services/cancel.js');
 
 /** Without `from`, a search looks 92 days back (the reports' longest range). */
 const DEFAULT_DAYS_BACK = 92;
@@ -78,7 +79,7 @@ export const handler = httpHandler({
     async handle({ params }) {
       const order = await getOrder(params.orderId);
       if (!order) throw new DomainError('NOT_FOUND', `No order ${params.orderId}`);
-      return json(202, publicOrder(await (await cancellations()).requestCancellation(order, 'OPS_CANCELLED')));
+      return json(202, publicOrder(await requestCancellation(order, 'OPS_CANCELLED')));
     },
   }),
   'POST /ops/orders/{orderId}/retry': route({
