@@ -4,7 +4,7 @@
  * Taking one grant away breaks the route that needs it, as it would on AWS.
  */
 import { BatchGetItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
@@ -35,10 +35,13 @@ describe('local IAM', () => {
     await expect(
       dynamoAs('catalog').send(new QueryCommand({ TableName: 'orders', IndexName: 'gsi3', KeyConditionExpression: 'gsi3pk = :p', ExpressionAttributeValues: { ':p': { S: 'OPEN#0' } } })),
     ).rejects.toMatchObject({ name: 'AccessDeniedException' });
-    // The orders function places orders but starts no execution (the change stream's starter does).
+    // The orders function places orders but starts no execution (the change stream's workflow driver does).
     const sfn = new SFNClient({ ...as('orders'), endpoint: api.stack.endpoints.sfn });
     await expect(sfn.send(new StartExecutionCommand({ stateMachineArn: api.stack.stepFunctions.stateMachineArn, name: 'iam-probe', input: '{}' }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
     expect(api.stack.stepFunctions.executions.has('iam-probe')).toBe(false);
+    // Nor does a payment webhook answer the workflow's task: it writes the decision, the driver answers from the change.
+    const webhooksSfn = new SFNClient({ ...as('paymentWebhooks'), endpoint: api.stack.endpoints.sfn });
+    await expect(webhooksSfn.send(new SendTaskSuccessCommand({ taskToken: 'iam-probe', output: '{}' }))).rejects.toMatchObject({ name: 'AccessDeniedException' });
     // Only the operators' function may move dead letters.
     const dlq = api.stack.queues.payment!.dlqUrl;
     const sqsAs = (functionId: string) => new SQSClient({ ...as(functionId), endpoint: api.stack.endpoints.sqs, useQueueUrlAsEndpoint: false });
