@@ -11,7 +11,6 @@
  * forgotten by a new code path, and cost no extra write on the order's path.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { newUlid } from '../shared/ids.js';
 import { orderEvents, productEvents, returnEvents, subscribes, type EventDraft, type EventProduct } from '../core/events.js';
 import { hasStockItems } from '../core/product.js';
@@ -20,7 +19,7 @@ import type { Return } from '../core/returns.js';
 import { dayIn, REPORT_SHARDS, reportIncrements } from '../core/reports.js';
 import { reportTimezone } from '../core/config.js';
 import { DomainError } from '../core/errors.js';
-import { sqs } from '../adapters/sqs-client.js';
+import { loadOnce } from '../shared/once.js';
 import { shardOf } from '../adapters/keys.js';
 import { markLowStock } from '../adapters/products.js';
 import { reindexOrder } from '../adapters/order-index.js';
@@ -177,7 +176,15 @@ async function fanOut(event: StoredEvent, endpoints: WebhookEndpoint[]): Promise
   );
 }
 
+/**
+ * The SQS client, loaded with the first delivery queued: the delivery worker needs it
+ * only to pause a delivery (a retry, a slow endpoint); the publisher, which queues every
+ * delivery, loads it at start (streams/publish-events.ts).
+ */
+const sqsSdk = loadOnce(() => import('../adapters/sqs-client.js'));
+
 async function queueDelivery(endpointId: string, eventId: string, delaySeconds: number): Promise<void> {
+  const { sqs, SendMessageCommand } = await sqsSdk();
   await sqs.send(
     new SendMessageCommand({
       QueueUrl: deliveryQueueUrl(),

@@ -11,6 +11,8 @@ import { indexChange, listEndpoints, publishChange } from '../services/events.js
 import { reportTimezone } from '../core/config.js';
 import type { WebhookEndpoint } from '../adapters/events.js';
 import { logger } from '../shared/powertools.js';
+// With endpoints subscribed it queues deliveries on (nearly) every invocation: the SQS client loads at start, not with the first call.
+import '../adapters/sqs-client.js';
 
 const image = (value: Record<string, unknown> | undefined) => (value ? unmarshall(value as Record<string, AttributeValue>) : undefined);
 
