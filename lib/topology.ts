@@ -113,7 +113,7 @@ export const httpFunctions: HttpFunction[] = [
     id: 'warehouse',
     entry: 'functions/http/warehouse.ts',
     // SHIP_AVAILABLE refunds the missing units itself: the order goes on, no compensation follows.
-    needs: ['stateMachine', 'paymentProvider'],
+    needs: ['paymentProvider'],
     table: { actions: ['GetItem', 'Query', 'UpdateItem', 'PutItem'], indexes: ['gsi2'] },
     routes: [
       route('GET', '/warehouse/tasks'),
@@ -273,7 +273,7 @@ export const streamFunctions: StreamFunction[] = [
   {
     // The order workflow, driven from the order's own writes (an outbox): each new order's
     // execution started, and the open task signalled once a change makes it resolvable
-    // (paid, packed, cancelled). A failed or throttled call is retried by the stream, not
+    // (paid, packed, cancelled; a return's goods received). A failed or throttled call is retried by the stream, not
     // answered as an error to whoever wrote the change.
     id: 'workflowDriver',
     entry: 'functions/streams/drive-workflows.ts',
@@ -281,6 +281,7 @@ export const streamFunctions: StreamFunction[] = [
     filters: [
       { keyPrefix: 'ORDER#', eventName: 'INSERT' },
       { keyPrefix: 'ORDER#', eventName: 'MODIFY', newImageHas: 'taskToken' },
+      { keyPrefix: 'RETURN#', eventName: 'MODIFY', newImageHas: 'taskToken' },
     ],
     whenParked: 'an order not started is started by the reconciler (every 5 minutes); a task not signalled waits until its stage deadline, whose compensation finds the order moved on and resumes the workflow.',
     // Starts executions and answers their tasks; reads nothing from the table (the change carries the order).

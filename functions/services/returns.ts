@@ -11,7 +11,7 @@ import { FINAL_STATUSES } from '../core/order.js';
 import { receiveDecision, releasedUnits, returnIdFor, returnRefundIdFor, returnRequestDecision, type ReceivedLine, type ReturnLine } from '../core/returns.js';
 import { getOrder, openOrderKeys, type StoredOrder } from '../adapters/orders.js';
 import { createReturn, getReturn, moveReturn, returnsWithStatus, recordReturnTask, type StoredReturn } from '../adapters/returns.js';
-import { startReturnWorkflow, taskFailed, taskSucceeded } from '../adapters/workflow.js';
+import { startReturnWorkflow, taskSucceeded } from '../adapters/workflow.js';
 import { paymentProvidersFromEnv } from '../adapters/payments/registry.js';
 import { settleRefunds } from './refunds.js';
 import { backoff } from '../shared/backoff.js';
@@ -102,12 +102,8 @@ export async function receiveReturn(returnId: string, received: ReceivedLine[]):
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await backoff(attempt);
     const { ret, order } = await readBoth(returnId);
-    if (ret.status === 'RECEIVED' || ret.status === 'REFUNDED') {
-      // A repeat (or a retry after a crash): finish what the record owes, and tell the workflow again.
-      const finished = await finishReturn(returnId);
-      await signalGoodsArrived(returnId);
-      return finished;
-    }
+    // A repeat (or a retry after a crash): finish what the record owes.
+    if (ret.status === 'RECEIVED' || ret.status === 'REFUNDED') return finishReturn(returnId);
     if (ret.status !== 'APPROVED') throw new DomainError('INVALID_STATE', `The return is ${ret.status}, not APPROVED`);
     const decision = receiveDecision(order, ret, received, new Date().toISOString());
     const moved = await moveReturn(ret, 'RECEIVED', {
@@ -126,10 +122,9 @@ export async function receiveReturn(returnId: string, received: ReceivedLine[]):
       stock: decision.stock,
     });
     if (moved) {
+      // The workflow's wait for the goods ends from this change (streams/drive-workflows.ts).
       logger.info('return received', { returnId, orderId: ret.orderId, refundMinor: decision.refundMinor });
-      const finished = await finishReturn(returnId);
-      await signalGoodsArrived(returnId);
-      return finished;
+      return finishReturn(returnId);
     }
   }
   throw new Error(`return ${returnId} kept losing races; retry`);
@@ -157,23 +152,15 @@ export async function finishReceivedReturns(): Promise<string[]> {
   return finished;
 }
 
-/** Ends the workflow's wait for the goods, if it is recorded on the return (else the worker sees the receipt itself). */
-async function signalGoodsArrived(returnId: string): Promise<void> {
-  const ret = await getReturn(returnId);
-  if (ret?.taskToken && ret.taskStage === 'awaitGoods') await taskSucceeded(ret.taskToken);
-}
-
 /**
- * The return workflow's steps (functions/workers/returns.ts), each settling from the
- * return as it is: a task whose work is already done is resolved at once.
+ * The return workflow's steps (functions/workers/returns.ts). The wait for the goods is
+ * recorded on the return and answered from the change stream: by this very write if the
+ * goods are already in (or the return ended), else by the receipt's
+ * (core/task-signals.ts). The refund and expiry steps answer once their work is done.
  */
 export async function returnTask(action: string, returnId: string, taskToken: string): Promise<void> {
   if (action === 'awaitGoods') {
     await recordReturnTask(returnId, 'awaitGoods', taskToken);
-    const ret = await getReturn(returnId);
-    if (!ret) throw new Error(`return ${returnId} not found`);
-    if (ret.status === 'RECEIVED' || ret.status === 'REFUNDED') await taskSucceeded(taskToken);
-    else if (ret.status !== 'APPROVED') await taskFailed(taskToken, 'Return.Ended', { status: ret.status });
     return;
   }
   if (action === 'refund') {

@@ -187,10 +187,11 @@ describe('the CDK stack', () => {
     }
     const patterns = (id: string) => of(id).FilterCriteria.Filters.map((f: { Pattern: string }) => JSON.parse(f.Pattern));
     expect(patterns('eventPublisher').map((p: { dynamodb: { Keys: { pk: { S: { prefix: string }[] } } } }) => p.dynamodb.Keys.pk.S[0]!.prefix)).toEqual(['ORDER#', 'RETURN#', 'PRODUCT#', 'STOCK#']);
-    // The driver sees new orders (to start them) and changes of orders with a task token (to answer the task).
+    // The driver sees new orders (to start them) and changes of orders and returns with a task token (to answer the task).
     expect(patterns('workflowDriver')).toEqual([
       { eventName: ['INSERT'], dynamodb: { Keys: { pk: { S: [{ prefix: 'ORDER#' }] } } } },
       { eventName: ['MODIFY'], dynamodb: { Keys: { pk: { S: [{ prefix: 'ORDER#' }] } }, NewImage: { taskToken: { S: [{ exists: true }] } } } },
+      { eventName: ['MODIFY'], dynamodb: { Keys: { pk: { S: [{ prefix: 'RETURN#' }] } }, NewImage: { taskToken: { S: [{ exists: true }] } } } },
     ]);
   });
 
@@ -276,7 +277,7 @@ describe('the CDK stack', () => {
       if (!fn.needs.includes('stateMachine') && !fn.needs.includes('stateMachineArns')) expect(actionsOf('states:'), fn.id).toEqual([]);
       // Orders' tasks are answered from the change stream: whoever writes a decision (a webhook, a cancel) holds no Step Functions grant for it.
       expect(actionsOf('states:').includes('states:SendTaskSuccess'), fn.id).toBe(fn.needs.includes('stateMachine'));
-      if (['orders', 'paymentWebhooks', 'carrierWebhooks'].includes(fn.id)) expect(actionsOf('states:'), fn.id).toEqual([]);
+      if (['orders', 'paymentWebhooks', 'carrierWebhooks', 'warehouse'].includes(fn.id)) expect(actionsOf('states:'), fn.id).toEqual([]);
       // New orders' executions start from the change stream, not from the request that placed them.
       const canStart = ['workflowDriver', 'ops', 'reconciler', 'orderOps'].includes(fn.id);
       expect(actionsOf('states:').includes('states:StartExecution'), fn.id).toBe(canStart);

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canTransition, hasReached, type OrderStatus } from '../../functions/core/order.js';
-import { openTaskResolution, signalOwed, STAGE_DONE, type TaskHolder } from '../../functions/core/task-signals.js';
+import { openTaskResolution, returnSignalOwed, signalOwed, STAGE_DONE, type TaskHolder, type WaitingStage } from '../../functions/core/task-signals.js';
 
 type Step = 'recordPaymentTask' | 'pay' | 'openPicking' | 'pack' | 'ship' | 'cancel' | 'deadlineCancel' | 'compensate' | 'unrelatedChange';
 
@@ -54,7 +54,7 @@ describe('signalOwed', () => {
             signalled.set(owed.token, (signalled.get(owed.token) ?? 0) + 1);
             if (owed.stage === 'compensation') expect(owed.resolution).toEqual({ outcome: 'succeeded', output: { status: next.status } });
             else if (owed.resolution.outcome === 'failed') expect(next.status).toBe('CANCELLED');
-            else expect(hasReached(next.status, STAGE_DONE[owed.stage])).toBe(true);
+            else expect(hasReached(next.status, STAGE_DONE[owed.stage as WaitingStage])).toBe(true);
           }
           order = next;
         });
@@ -80,5 +80,15 @@ describe('signalOwed', () => {
   it('owes a signal for a task recorded on an order that has already moved on (a new token with a resolvable status)', () => {
     expect(signalOwed({ status: 'PAID', taskToken: 'p', taskStage: 'payment' }, { status: 'PAID', taskToken: 'q', taskStage: 'payment' })?.token).toBe('q');
     expect(signalOwed(undefined, { status: 'PAID', taskToken: 'p', taskStage: 'payment' })?.token).toBe('p');
+  });
+
+  it('ends a return\'s wait for its goods once received, fails it once the return can no longer be received, and owes the refund and expiry steps nothing', () => {
+    const waiting = { status: 'APPROVED' as const, taskToken: 'g', taskStage: 'awaitGoods' };
+    expect(returnSignalOwed(waiting, { ...waiting, status: 'RECEIVED' })?.resolution).toEqual({ outcome: 'succeeded', output: {} });
+    expect(returnSignalOwed(waiting, { ...waiting, status: 'EXPIRED' })?.resolution).toEqual({ outcome: 'failed', error: 'Return.Ended', cause: { status: 'EXPIRED' } });
+    expect(returnSignalOwed({ ...waiting, status: 'RECEIVED' }, { ...waiting, status: 'REFUNDED' })).toBeNull();
+    // The wait recorded after the goods arrived: owed at once.
+    expect(returnSignalOwed({ status: 'RECEIVED' }, { ...waiting, status: 'RECEIVED' })?.token).toBe('g');
+    expect(returnSignalOwed({ status: 'RECEIVED', taskToken: 'g', taskStage: 'awaitGoods' }, { status: 'RECEIVED', taskToken: 'r', taskStage: 'refund' })).toBeNull();
   });
 });
