@@ -147,14 +147,19 @@ export async function closeOrApply(orderId: string, payment: Payment, payments: 
  * A payment the payment stage created at the provider for an order that was cancelled
  * before the payment was recorded on it: closed there and recorded CLOSED; if it was
  * paid meanwhile, it is applied (the order being cancelled, it is owed back as late).
+ * A failed attempt notified meanwhile may have recorded the payment FAILED: the provider
+ * now holds it CLOSED, and so does the record (as a cancel that closed it does).
  */
 export async function withdrawUnrecordedPayment(orderId: string, payment: Payment, payments: PaymentProviders): Promise<void> {
   if ((await closeOrApply(orderId, payment, payments)) === 'applied') return;
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await backoff(attempt);
     const order = await getOrder(orderId);
-    if (!order || order.payment) return; // recorded meanwhile (by a late notification): nothing to add
-    if (await updateWhile(orderId, [order.status], { payment: { ...payment, status: 'CLOSED' } }, { expectVersion: order.version })) return;
+    if (!order) return;
+    const recorded = order.payment;
+    // Another payment, or this one paid or closed, recorded meanwhile: nothing to add.
+    if (recorded && (recorded.paymentId !== payment.paymentId || recorded.paidAt || recorded.status === 'CLOSED')) return;
+    if (await updateWhile(orderId, [order.status], { payment: { ...(recorded ?? payment), status: 'CLOSED' } }, { expectVersion: order.version })) return;
   }
   throw new Error(`the closed payment of ${orderId} could not be recorded; will be retried`);
 }
