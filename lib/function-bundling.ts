@@ -10,7 +10,11 @@
  * (`--outfile`), and esbuild splits only into a directory.
  */
 import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
+
+/** Node's web streams, loaded on first use (see the file: @middy/core imports them at its top, for a mode never used). */
+const LAZY_STREAM_WEB = fileURLToPath(new URL('./bundling/lazy-stream-web.cjs', import.meta.url));
 
 /** The Lambda runtime the stack deploys (CDK) and the one this machine runs (local stack, bench). */
 export type BundleTarget = 'node22' | 'node20';
@@ -30,6 +34,7 @@ export function functionBuildOptions(target: BundleTarget): BuildOptions {
     mainFields: ['module', 'main'],
     // The AWS SDK is bundled too: the version the tests ran is the version deployed.
     external: [],
+    alias: { 'node:stream/web': LAZY_STREAM_WEB, 'stream/web': LAZY_STREAM_WEB },
     // Some dependencies still call require(); give ESM bundles one.
     banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
     logLevel: 'silent',
