@@ -5,6 +5,7 @@
  */
 import { loadOnce } from '../shared/once.js';
 import type { Deadlines } from '../core/config.js';
+import type { TaskResolution } from '../core/task-signals.js';
 
 /** The client and its commands, loaded on the first call (sfn-client.ts). */
 const sdk = loadOnce(() => import('./sfn-client.js'));
@@ -39,6 +40,11 @@ export async function taskFailed(token: string, error: string, cause: object): P
     if (isClosedToken(err)) return 'closed';
     throw err;
   }
+}
+
+/** Ends a task as its recorded resolution says (core/task-signals.ts). */
+export function answerTask(token: string, resolution: TaskResolution): Promise<SignalResult> {
+  return resolution.outcome === 'failed' ? taskFailed(token, resolution.error, resolution.cause) : taskSucceeded(token, resolution.output);
 }
 
 export interface WorkflowInput {

@@ -11,7 +11,7 @@ import { resolutionFor, type WaitingStage } from '../core/task-signals.js';
 import type { TrackingPush } from '../adapters/carriers/carrier.js';
 import { advanceShipmentStatus, appendShipmentEvent, getOrder, shipmentEventKey, transition, updateWhile, type StoredOrder, type TrackingState } from '../adapters/orders.js';
 import { findOrderIdByTracking } from '../adapters/inbox.js';
-import { taskFailed, taskSucceeded } from '../adapters/workflow.js';
+import { answerTask } from '../adapters/workflow.js';
 import { backoff } from '../shared/backoff.js';
 import { logger } from '../shared/powertools.js';
 
@@ -25,8 +25,7 @@ import { logger } from '../shared/powertools.js';
 export async function settle(order: StoredOrder, stage: WaitingStage, token: string): Promise<'resolved' | 'waiting'> {
   const resolution = resolutionFor(order, stage);
   if (!resolution) return 'waiting';
-  if (resolution.outcome === 'failed') await taskFailed(token, resolution.error, resolution.cause);
-  else await taskSucceeded(token, resolution.output);
+  await answerTask(token, resolution);
   return 'resolved';
 }
 

@@ -21,7 +21,7 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { returnSignalOwed, signalOwed, type ReturnTaskHolder, type TaskHolder } from '../core/task-signals.js';
-import { taskFailed, taskSucceeded } from '../adapters/workflow.js';
+import { answerTask } from '../adapters/workflow.js';
 import { startOrderExecution } from '../services/order-workflow.js';
 import { pooled } from '../shared/pooled.js';
 import { logger } from '../shared/powertools.js';
@@ -33,7 +33,14 @@ const CONCURRENCY = 10;
 
 type Image = { type?: string; orderId: string } & (({ type: 'order'; paymentDeadline: string } & TaskHolder) | ({ type: 'return'; returnId: string } & ReturnTaskHolder));
 
-const imageOf = (image: object | undefined) => (image ? (unmarshall(image as Record<string, AttributeValue>) as Image) : undefined);
+/** The attributes the driver reads: an order image carries its lines and history too, left marshalled. */
+const READ = ['type', 'orderId', 'returnId', 'status', 'paymentDeadline', 'taskToken', 'taskStage', 'cancellation'] as const;
+
+function imageOf(image: Record<string, unknown> | undefined): Image | undefined {
+  if (!image) return undefined;
+  const read = Object.fromEntries(READ.filter((name) => image[name] !== undefined).map((name) => [name, image[name]]));
+  return unmarshall(read as Record<string, AttributeValue>) as Image;
+}
 
 async function drive(record: DynamoDBRecord): Promise<void> {
   const after = imageOf(record.dynamodb?.NewImage);
@@ -45,10 +52,9 @@ async function drive(record: DynamoDBRecord): Promise<void> {
   const owed =
     after?.type === 'order' ? signalOwed(before as TaskHolder | undefined, after) : after?.type === 'return' ? returnSignalOwed(before as ReturnTaskHolder | undefined, after) : null;
   if (!owed) return;
-  const { resolution } = owed;
   // A token already closed (the task timed out, the execution ended) is reported, not thrown: nothing is left to tell it.
-  const result = resolution.outcome === 'failed' ? await taskFailed(owed.token, resolution.error, resolution.cause) : await taskSucceeded(owed.token, resolution.output);
-  logger.info('workflow task signalled', { orderId: after!.orderId, ...(after!.type === 'return' ? { returnId: after!.returnId } : {}), stage: owed.stage, outcome: resolution.outcome, result });
+  const result = await answerTask(owed.token, owed.resolution);
+  logger.info('workflow task signalled', { orderId: after!.orderId, ...(after!.type === 'return' ? { returnId: after!.returnId } : {}), stage: owed.stage, outcome: owed.resolution.outcome, result });
 }
 
 export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {
