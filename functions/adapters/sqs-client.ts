@@ -1,4 +1,4 @@
-/** The SQS client (see aws-clients.ts), and the call outbound webhooks make (services/events.ts loads it on first use). */
+/** The SQS client (see aws-clients.ts), and the call outbound webhooks make (adapters/delivery-queue.ts loads it on first use). */
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 export { SendMessageCommand } from '@aws-sdk/client-sqs';

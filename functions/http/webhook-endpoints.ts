@@ -4,14 +4,14 @@
  * delivery's attempts, and send one again.
  */
 import { DomainError } from '../core/errors.js';
-import { deleteEndpoint, getEndpoint, listDeliveries, type Delivery, type WebhookEndpoint } from '../adapters/events.js';
+import { deleteEndpoint, getEndpoint, listDeliveries, listEndpoints, type Delivery, type WebhookEndpoint } from '../adapters/events.js';
 import { logger } from '../shared/powertools.js';
 import { page } from './paging.js';
 import { validation } from './contract.js';
 import { httpHandler, json, route } from './http-handler.js';
 
 // Operators call these now and then: the service (URL checks, the SQS client for a retry) loads on first use.
-const endpoints = () => import('../services/events.js');
+const endpoints = () => import('../services/webhook-deliveries.js');
 
 const shown = ({ endpointId, url, events, description, createdAt }: WebhookEndpoint) => ({ endpointId, url, events, description, createdAt });
 const deliveryView = ({ eventId, type, status, attempts, lastAttemptAt, lastResponseStatus }: Delivery) => ({ eventId, type, status, attempts, lastAttemptAt, lastResponseStatus });
@@ -29,7 +29,7 @@ export const handler = httpHandler({
   'GET /ops/webhook-endpoints': route({
     ...validation('GET /ops/webhook-endpoints'),
     async handle() {
-      return json(200, { items: (await (await endpoints()).listEndpoints()).map(shown) });
+      return json(200, { items: (await listEndpoints()).map(shown) });
     },
   }),
   'DELETE /ops/webhook-endpoints/{endpointId}': route({

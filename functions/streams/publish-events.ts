@@ -7,9 +7,9 @@
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { indexChange, listEndpoints, publishChange } from '../services/events.js';
+import { indexChange, publishChange } from '../services/events.js';
 import { reportTimezone } from '../core/config.js';
-import type { WebhookEndpoint } from '../adapters/events.js';
+import { listEndpoints, type WebhookEndpoint } from '../adapters/events.js';
 import { logger } from '../shared/powertools.js';
 // With endpoints subscribed it queues deliveries on (nearly) every invocation: the SQS client loads at start, not with the first call.
 import '../adapters/sqs-client.js';
