@@ -1,7 +1,7 @@
 /**
  * Cold starts, measured side by side: every function bundled as the CDK stack bundles
- * it (lib/function-bundling.ts: esbuild, ESM, minified, the AWS SDK inside, lazily
- * imported code split into chunks loaded on first use), and a bare bundle holding only a
+ * it (lib/function-bundling.ts: esbuild, ESM, minified, the AWS SDK inside, what a cold
+ * start loads in one index.mjs, lazily imported code in chunks loaded on first use), and a bare bundle holding only a
  * DynamoDB document client; each loaded in a fresh Node process, several times in
  * turn, the best kept (noise on a shared machine only adds). Prints each bundle's size (read at
  * a cold start, and in all), load time and ratio to the bare one.
@@ -51,7 +51,11 @@ export function coldStartLine(c: ColdStart): string {
   return `${c.name.padEnd(30)} ${kb(c.loadedBytes)} KB (of ${kb(c.totalBytes)} KB) ${c.ms.toFixed(1).padStart(7)} ms  ${c.ratio.toFixed(2)}x`;
 }
 
-export async function measureColdStarts(rounds = 31): Promise<ColdStart[]> {
+/**
+ * 61 rounds: with 31, a bundle's best still moved by 3 to 5% from one run to the next on
+ * this 2-core VM (and the bare client's best moves every ratio); with 61 it moves about half as much.
+ */
+export async function measureColdStarts(rounds = 61): Promise<ColdStart[]> {
   const root = fileURLToPath(new URL('../', import.meta.url));
   const dir = mkdtempSync(join(tmpdir(), 'cold-starts-'));
   try {
