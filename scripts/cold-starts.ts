@@ -1,10 +1,11 @@
 /**
  * Cold starts, measured side by side: every function bundled as the CDK stack bundles
  * it (lib/function-bundling.ts: esbuild, ESM, minified, the AWS SDK inside, what a cold
- * start loads in one index.mjs, lazily imported code in chunks loaded on first use), and a bare bundle holding only a
- * DynamoDB document client; each loaded in a fresh Node process, several times in
- * turn, the best kept (noise on a shared machine only adds). Prints each bundle's size (read at
- * a cold start, and in all), load time and ratio to the bare one.
+ * start loads in one index.mjs, lazily imported code in chunks loaded on first use), and
+ * a bare bundle holding only a DynamoDB document client, built the same way; each loaded
+ * in a fresh Node process, several times in turn, the best kept (noise on a shared
+ * machine only adds). Prints each bundle's size (read at a cold start, and in all), load
+ * time and ratio to the bare one.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -53,7 +54,7 @@ export function coldStartLine(c: ColdStart): string {
 
 /**
  * 61 rounds: with 31, a bundle's best still moved by 3 to 5% from one run to the next on
- * this 2-core VM (and the bare client's best moves every ratio); with 61 it moves about half as much.
+ * this 2-core VM (and the bare client's best moves every ratio); more rounds steady it.
  */
 export async function measureColdStarts(rounds = 61): Promise<ColdStart[]> {
   const root = fileURLToPath(new URL('../', import.meta.url));
