@@ -55,9 +55,10 @@ export interface BundleSize {
  * Two steps. esbuild splits the function: the entry, a chunk per lazily imported module,
  * and "shared" chunks for code that both the entry and a lazy chunk use. Those shared
  * chunks are always loaded at a cold start (the entry imports them), so they are merged
- * back into `index.mjs` (mergeStaticChunks): one file read and compiled instead of 10 to
- * 20, each costing Node about 0.2 ms to resolve, read and link (measured). Rollup does
- * the same by itself (a lazy chunk imports what it shares from the entry); esbuild does not.
+ * back into `index.mjs` (mergeStaticChunks): one file to resolve, read, compile and link
+ * instead of 9 to 19, which took 12 to 15% off every function's load (scripts/cold-starts.ts).
+ * Rollup does the same by itself (a lazy chunk imports what it shares from the entry);
+ * esbuild does not.
  */
 export function bundleFunctionSync(entry: string, outdir: string, options: { target: BundleTarget; sourcemap?: boolean }): BundleSize {
   const sourcemap = options.sourcemap ?? false;
