@@ -9,7 +9,7 @@
  * nor parsed at a cold start, only on its first use. NodejsFunction writes one file
  * (`--outfile`), and esbuild splits only into a directory.
  */
-import { readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync, type BuildOptions, type Metafile } from 'esbuild';
@@ -109,7 +109,11 @@ function mergeStaticChunks(outdir: string, metafile: Metafile, options: { target
   const splitEntry = join(outdir, '.split-index.mjs');
   const facade = join(outdir, '.merged-index.mjs');
   renameSync(entry, splitEntry);
-  if (options.sourcemap) renameSync(`${entry}.map`, `${splitEntry}.map`);
+  if (options.sourcemap) {
+    // Moved with its map, and pointing at it, so the entry's own code keeps its mapping to the sources.
+    renameSync(`${entry}.map`, `${splitEntry}.map`);
+    writeFileSync(splitEntry, readFileSync(splitEntry, 'utf8').replace(/\/\/# sourceMappingURL=index\.mjs\.map\s*$/, '//# sourceMappingURL=.split-index.mjs.map\n'));
+  }
   writeFileSync(
     facade,
     [`export * from ${JSON.stringify(splitEntry)};`, ...staticChunks.map((chunk, i) => `export { ${exported(chunk, i).map(([name, unique]) => `${name} as ${unique}`).join(', ')} } from ${JSON.stringify(chunk)};`)].join('\n'),

@@ -47,6 +47,9 @@ class OrdersFunction extends LambdaFunctionBase {
     super(scope, id, {
       code: Code.fromAsset(root(''), {
         assetHashType: AssetHashType.OUTPUT,
+        // CDK stages once per source and bundling options, and a `tryBundle` function is not
+        // part of those: without the entry here every function got the first one's bundle.
+        extraHash: entry,
         bundling: {
           // Never pulled: local bundling always succeeds or throws (esbuild is a dependency).
           image: DockerImage.fromRegistry('local-esbuild-only'),

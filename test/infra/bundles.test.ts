@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OrdersStack, type OrdersStackProps } from '../../lib/orders-stack.js';
+import { httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, streamFunctions } from '../../lib/topology.js';
 
 const run = promisify(execFile);
 
@@ -38,8 +39,8 @@ function resolve(value: unknown, name: string): string {
 
 function synthesize(props: OrdersStackProps) {
   const outdir = mkdtempSync(join(tmpdir(), 'orders-bundles-'));
-  // The CLI asks for asset metadata; a bare App must too, to tell each function's bundle.
-  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true } });
+  // The CLI asks for asset and path metadata; a bare App must too, to tell each function's bundle and construct.
+  const app = new App({ outdir, context: { 'aws:cdk:enable-asset-metadata': true, 'aws:cdk:enable-path-metadata': true } });
   const stack = new OrdersStack(app, 'Bundles', { env: { account: '123456789012', region: 'eu-west-1' }, ...props });
   const assembly = app.synth();
   const template = JSON.parse(readFileSync(join(assembly.directory, assembly.getStackByName(stack.stackName).templateFile), 'utf8'));
@@ -56,6 +57,24 @@ describe('function bundles', () => {
     // A staging stack: every function, the deployable sandbox too.
     synthesized = synthesize({ sandbox: true });
   }, 120_000);
+
+  it('gives each function the bundle of its own entry', () => {
+    // The construct ids the stack gives each function (lib/orders-stack.ts), and the file each is built from.
+    const entries = new Map<string, string>([
+      ...[...httpFunctions, sandboxFunction, ...scheduledFunctions, ...streamFunctions].map((f) => [`${f.id}Function`, f.entry] as [string, string]),
+      ...stageQueues.map((q) => [`${q.id}Worker`, q.worker] as [string, string]),
+    ]);
+    const assets = synthesized.functions.map(([, resource]) => resource.Metadata!['aws:asset:path']!);
+    expect(new Set(assets).size).toBe(synthesized.functions.length);
+    for (const [logicalId, resource] of synthesized.functions) {
+      const constructId = resource.Metadata!['aws:cdk:path']!.split('/')[1]!;
+      const entry = entries.get(constructId);
+      expect(entry, `${logicalId}: no entry for ${constructId}`).toBeDefined();
+      // The source map names the files the bundle was built from.
+      const { sources } = JSON.parse(readFileSync(join(synthesized.directory, resource.Metadata!['aws:asset:path']!, 'index.mjs.map'), 'utf8')) as { sources: string[] };
+      expect(sources.some((source) => source.endsWith(entry!)), `${logicalId} is not built from ${entry}`).toBe(true);
+    }
+  });
 
   it('each loads in a fresh process with only its template environment and no node_modules', async () => {
     expect(synthesized.functions.length).toBeGreaterThanOrEqual(15);

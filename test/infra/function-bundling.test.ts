@@ -26,11 +26,12 @@ describe('function bundling', () => {
     expect(size.totalBytes).toBe(size.loadedBytes + statSync(join(outdir, 'chunks', chunks[0]!)).size);
   });
 
-  it('gives the lazily loaded module the entry’s own instance of what they share, and maps its stack to the source', () => {
+  it('gives the lazily loaded module the entry’s own instance of what they share, and maps a stack through both to the sources', () => {
     const script = `const { handler } = await import('./index.mjs'); console.log(JSON.stringify(await handler()));`;
     const result = JSON.parse(execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], { cwd: outdir, env: { PATH: process.env.PATH } }).toString());
     expect(result.same).toBe(true);
     expect(result.sharedLoads).toBe(1);
     expect(result.stack).toMatch(/fixtures\/split\/later\.ts:\d+/);
+    expect(result.stack).toMatch(/fixtures\/split\/entry\.ts:\d+/);
   });
 });
