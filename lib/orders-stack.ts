@@ -47,12 +47,13 @@ class OrdersFunction extends LambdaFunctionBase {
     super(scope, id, {
       code: Code.fromAsset(root(''), {
         assetHashType: AssetHashType.OUTPUT,
-        // CDK stages once per source and bundling options, and a `tryBundle` function is not
-        // part of those: without the entry here every function got the first one's bundle.
-        extraHash: entry,
         bundling: {
           // Never pulled: local bundling always succeeds or throws (esbuild is a dependency).
           image: DockerImage.fromRegistry('local-esbuild-only'),
+          // Names the entry in the bundling options: CDK stages an asset once per source and
+          // options, and the `tryBundle` function below is not part of them (without this,
+          // every function got the first one's bundle; test/infra/bundles.test.ts).
+          environment: { FUNCTION_ENTRY: entry },
           local: {
             tryBundle(outputDir) {
               bundleFunctionSync(root(entry), outputDir, { target: 'node22', sourcemap: true });
