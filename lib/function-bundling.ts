@@ -1,7 +1,11 @@
 /**
  * How every function is bundled, in one place: the CDK stack (for deployment), the
  * local stack (to run it) and the cold-start bench (to measure it) all build with
- * these options, so what is measured and tested is what is deployed.
+ * these options, so what is measured and tested is what is deployed. The CDK stack and
+ * the bench also merge what a cold start loads into one file (bundleFunctionSync); the
+ * local stack builds every function in one run, unmerged, to start in seconds (the
+ * merge moves code between files, never changes it: test/infra/function-bundling.test.ts,
+ * and bundles.test.ts loads every deployed chunk).
  *
  * Why esbuild directly and not NodejsFunction's bundling: code splitting. A function
  * imports rarely needed code (a payment provider's SDK, Swagger UI, the OpenAPI
