@@ -300,6 +300,20 @@ export const streamFunctions: StreamFunction[] = [
   },
 ];
 
+/**
+ * Every function with its entry file, in one list: `id` as IAM and the bench name it
+ * (stage workers `<queue>Worker`), `construct` as the CDK stack names it.
+ */
+export function functionEntries(options: { sandbox?: boolean } = {}): { id: string; construct: string; entry: string }[] {
+  const named = (f: { id: string; entry: string }) => ({ id: f.id, construct: `${f.id}Function`, entry: f.entry });
+  return [
+    ...(options.sandbox ? [...httpFunctions, sandboxFunction] : httpFunctions).map(named),
+    ...stageQueues.map((q) => ({ id: `${q.id}Worker`, construct: `${q.id}Worker`, entry: q.worker })),
+    ...scheduledFunctions.map(named),
+    ...streamFunctions.map(named),
+  ];
+}
+
 export const stateMachine = {
   id: 'OrderLifecycle',
   definitionFile: 'statemachines/order-lifecycle.asl.json',

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleFunctionSync } from '../lib/function-bundling.js';
-import { httpFunctions, scheduledFunctions, stageQueues, streamFunctions } from '../lib/topology.js';
+import { functionEntries } from '../lib/topology.js';
 
 export interface ColdStart {
   name: string;
@@ -29,12 +29,7 @@ const BARE = 'bare DynamoDB document client';
 
 /** The functions' entries by name, the yardstick first. */
 function entries(root: string): Record<string, string> {
-  return {
-    [BARE]: join(root, 'scripts/bare-dynamodb-client.ts'),
-    ...Object.fromEntries(
-      [...httpFunctions.map((f) => [f.id, f.entry]), ...stageQueues.map((q) => [`${q.id}Worker`, q.worker]), ...scheduledFunctions.map((f) => [f.id, f.entry]), ...streamFunctions.map((f) => [f.id, f.entry])].map(([name, entry]) => [name!, join(root, entry!)]),
-    ),
-  };
+  return { [BARE]: join(root, 'scripts/bare-dynamodb-client.ts'), ...Object.fromEntries(functionEntries().map((f) => [f.id, join(root, f.entry)])) };
 }
 
 /** One cold load: a fresh process imports the bundle; milliseconds from start of import to its end. */

@@ -44,17 +44,17 @@ function imageOf(image: Record<string, unknown> | undefined): Image | undefined 
 
 async function drive(record: DynamoDBRecord): Promise<void> {
   const after = imageOf(record.dynamodb?.NewImage);
-  const before = imageOf(record.dynamodb?.OldImage);
-  if (after?.type === 'order' && record.eventName === 'INSERT') {
+  if (!after) return;
+  if (after.type === 'order' && record.eventName === 'INSERT') {
     if (after.status === 'PENDING_PAYMENT') await startOrderExecution({ orderId: after.orderId, paymentDeadline: after.paymentDeadline });
     return;
   }
-  const owed =
-    after?.type === 'order' ? signalOwed(before as TaskHolder | undefined, after) : after?.type === 'return' ? returnSignalOwed(before as ReturnTaskHolder | undefined, after) : null;
+  const before = imageOf(record.dynamodb?.OldImage);
+  const owed = after.type === 'order' ? signalOwed(before as TaskHolder | undefined, after) : after.type === 'return' ? returnSignalOwed(before as ReturnTaskHolder | undefined, after) : null;
   if (!owed) return;
   // A token already closed (the task timed out, the execution ended) is reported, not thrown: nothing is left to tell it.
   const result = await answerTask(owed.token, owed.resolution);
-  logger.info('workflow task signalled', { orderId: after!.orderId, ...(after!.type === 'return' ? { returnId: after!.returnId } : {}), stage: owed.stage, outcome: owed.resolution.outcome, result });
+  logger.info('workflow task signalled', { orderId: after.orderId, ...(after.type === 'return' ? { returnId: after.returnId } : {}), stage: owed.stage, outcome: owed.resolution.outcome, result });
 }
 
 export async function handler(event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> {

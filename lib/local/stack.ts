@@ -12,7 +12,7 @@ import { buildConsole } from '../console-build.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { startFauxqs } from 'fauxqs';
-import { STREAM_RETRY_ATTEMPTS, deadlineVariables, functionEnvironment, httpFunctions, returnStateMachine, sandboxFunction, scheduledFunctions, type EnvironmentValues, type HttpFunction, stageQueues, stateMachine, streamFunctions, throttling } from '../topology.js';
+import { STREAM_RETRY_ATTEMPTS, deadlineVariables, functionEntries, functionEnvironment, httpFunctions, returnStateMachine, sandboxFunction, scheduledFunctions, type EnvironmentValues, type HttpFunction, stageQueues, stateMachine, streamFunctions, throttling } from '../topology.js';
 import { createTable, startDynamoLocal } from './dynamodb-local.js';
 import { startEventSource } from './event-source.js';
 import { startStreamSource } from './stream-source.js';
@@ -284,7 +284,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       },
     };
     const httpSpecs = options.deployableSandbox ? [...httpFunctions, sandboxFunction] : httpFunctions;
-    const { bundles, remove } = await bundleFunctions([...httpSpecs.map((f) => f.entry), ...stageQueues.map((q) => q.worker), ...scheduledFunctions.map((f) => f.entry), ...streamFunctions.map((f) => f.entry)]);
+    const { bundles, remove } = await bundleFunctions(functionEntries({ sandbox: options.deployableSandbox }).map((f) => f.entry));
     stoppers.push(remove);
     const functions: IsolatedFunction[] = [];
     stoppers.push(async () => void (await Promise.all(functions.map((fn) => fn.stop()))));

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OrdersStack, type OrdersStackProps } from '../../lib/orders-stack.js';
-import { httpFunctions, sandboxFunction, scheduledFunctions, stageQueues, streamFunctions } from '../../lib/topology.js';
+import { functionEntries } from '../../lib/topology.js';
 
 const run = promisify(execFile);
 
@@ -60,10 +60,7 @@ describe('function bundles', () => {
 
   it('gives each function the bundle of its own entry', () => {
     // The construct ids the stack gives each function (lib/orders-stack.ts), and the file each is built from.
-    const entries = new Map<string, string>([
-      ...[...httpFunctions, sandboxFunction, ...scheduledFunctions, ...streamFunctions].map((f) => [`${f.id}Function`, f.entry] as [string, string]),
-      ...stageQueues.map((q) => [`${q.id}Worker`, q.worker] as [string, string]),
-    ]);
+    const entries = new Map(functionEntries({ sandbox: true }).map((f) => [f.construct, f.entry]));
     const assets = synthesized.functions.map(([, resource]) => resource.Metadata!['aws:asset:path']!);
     expect(new Set(assets).size).toBe(synthesized.functions.length);
     for (const [logicalId, resource] of synthesized.functions) {
